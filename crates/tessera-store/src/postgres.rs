@@ -1,0 +1,74 @@
+//! The scale-out backend: PostgreSQL, shared by any number of stateless nodes.
+use crate::sql::{impl_apps, impl_directory, impl_grants};
+use crate::{Backend, ConnectOptions, OpsStore, SchemaStatus, StoreError, StoreResult};
+use async_trait::async_trait;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Pool, Postgres, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+pub struct PgStore {
+    pool: Pool<Postgres>,
+}
+
+impl PgStore {
+    pub async fn open(opts: &ConnectOptions) -> StoreResult<Self> {
+        let connect = PgConnectOptions::from_str(&opts.url)
+            .map_err(|e| StoreError::InvalidInput(format!("bad PostgreSQL URL: {}", redact(&e.to_string()))))?
+            .application_name("tessera");
+        let pool = PgPoolOptions::new()
+            .max_connections(opts.max_connections.max(2))
+            .acquire_timeout(opts.acquire_timeout)
+            // A connection that died with a server restart is found and
+            // replaced before it is handed out.
+            .test_before_acquire(true)
+            .idle_timeout(Duration::from_secs(300))
+            .connect_with(connect)
+            .await?;
+        crate::migrate::run(&MIGRATOR, &pool).await?;
+        Ok(Self { pool })
+    }
+
+    fn read(&self) -> &Pool<Postgres> {
+        &self.pool
+    }
+
+    async fn begin_write(&self) -> StoreResult<Transaction<'static, Postgres>> {
+        Ok(self.pool.begin().await?)
+    }
+}
+
+/// Connection-string errors may echo the URL: never let a password through.
+fn redact(s: &str) -> String {
+    if s.contains('@') {
+        "the URL could not be parsed (details withheld: it may contain a password)".into()
+    } else {
+        s.to_string()
+    }
+}
+
+impl_directory!(PgStore, Postgres);
+impl_apps!(PgStore, Postgres);
+impl_grants!(PgStore, Postgres);
+
+#[async_trait]
+impl OpsStore for PgStore {
+    fn backend(&self) -> Backend {
+        Backend::Postgres
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn schema_status(&self) -> StoreResult<SchemaStatus> {
+        crate::migrate::status(&MIGRATOR, &self.pool).await
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+}

@@ -1,0 +1,511 @@
+//! Tenants, bootstrap, users and groups, written once for both backends.
+
+/// Implements `TenantStore`, `UserStore` and `GroupStore` for a store type with
+/// `fn read(&self) -> &Pool<DB>` and `async fn begin_write(&self) -> Transaction`.
+macro_rules! impl_directory {
+    ($store:ty, $db:ty) => {
+        impl $store {
+            async fn tx_create_tenant(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                tenant: &tessera_model::Tenant,
+                domain: &tessera_model::Domain,
+            ) -> $crate::StoreResult<()> {
+                use tessera_model::*;
+                let now = tenant.created_date_time;
+                sqlx::query("INSERT INTO tenants (id, display_name, created_at) VALUES ($1, $2, $3)")
+                    .bind(tenant.id.to_string())
+                    .bind(&tenant.display_name)
+                    .bind(to_millis(now))
+                    .execute(&mut **tx)
+                    .await?;
+                let name = normalize_domain(&domain.name).ok_or_else(|| {
+                    $crate::StoreError::InvalidInput(format!("{:?} is not a domain name", domain.name))
+                })?;
+                sqlx::query(
+                    "INSERT INTO domains (name, tenant_id, is_default, is_initial, is_verified, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&name)
+                .bind(tenant.id.to_string())
+                .bind(domain.is_default)
+                .bind(domain.is_initial)
+                .bind(domain.is_verified)
+                .bind(to_millis(now))
+                .execute(&mut **tx)
+                .await?;
+                $crate::sql::log_change!(tx, tenant.id, ObjectKind::Organization, ObjectId(tenant.id.0), ChangeType::Created, now, tenant);
+                $crate::sql::log_change!(tx, tenant.id, ObjectKind::Domain, ObjectId(tenant.id.0), ChangeType::Created, now, serde_json::json!({ "id": name }));
+                Ok(())
+            }
+
+            async fn tx_create_user(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                t: tessera_model::TenantId,
+                u: &tessera_model::NewUser,
+                now: time::OffsetDateTime,
+            ) -> $crate::StoreResult<tessera_model::User> {
+                use tessera_model::*;
+                if u.user_principal_name.trim().is_empty() || u.display_name.trim().is_empty() {
+                    return Err($crate::StoreError::InvalidInput("userPrincipalName and displayName are required".into()));
+                }
+                sqlx::query(
+                    "INSERT INTO users (tenant_id, id, user_principal_name, upn_key, display_name, given_name, surname, \
+                     mail, account_enabled, password_hash, password_changed_at, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
+                )
+                .bind(t.to_string())
+                .bind(u.id.to_string())
+                .bind(&u.user_principal_name)
+                .bind($crate::sql::upn_key(&u.user_principal_name))
+                .bind(&u.display_name)
+                .bind(&u.given_name)
+                .bind(&u.surname)
+                .bind(&u.mail)
+                .bind(u.account_enabled)
+                .bind(&u.password_hash)
+                .bind(u.password_hash.as_ref().map(|_| to_millis(now)))
+                .bind(to_millis(now))
+                .execute(&mut **tx)
+                .await
+                .map_err(|e| match $crate::StoreError::from(e) {
+                    $crate::StoreError::Conflict(_) => $crate::StoreError::Conflict(
+                        "another object with the same userPrincipalName already exists".into(),
+                    ),
+                    other => other,
+                })?;
+                let user = User {
+                    id: u.id,
+                    user_principal_name: u.user_principal_name.clone(),
+                    display_name: u.display_name.clone(),
+                    given_name: u.given_name.clone(),
+                    surname: u.surname.clone(),
+                    mail: u.mail.clone(),
+                    account_enabled: u.account_enabled,
+                    created_date_time: from_millis(to_millis(now)),
+                };
+                $crate::sql::log_change!(tx, t, ObjectKind::User, u.id, ChangeType::Created, now, user);
+                Ok(user)
+            }
+
+            async fn tx_create_role_assignment(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                t: tessera_model::TenantId,
+                a: &tessera_model::DirectoryRoleAssignment,
+                now: time::OffsetDateTime,
+            ) -> $crate::StoreResult<()> {
+                use tessera_model::*;
+                sqlx::query(
+                    "INSERT INTO directory_role_assignments (tenant_id, id, role_definition_id, principal_id, \
+                     directory_scope_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(t.to_string())
+                .bind(a.id.to_string())
+                .bind(a.role_definition_id.to_string())
+                .bind(a.principal_id.to_string())
+                .bind(&a.directory_scope_id)
+                .bind(to_millis(now))
+                .execute(&mut **tx)
+                .await?;
+                $crate::sql::log_change!(tx, t, ObjectKind::DirectoryRoleAssignment, a.id, ChangeType::Created, now, a);
+                Ok(())
+            }
+
+            /// Serialises writes that must not interleave within a tenant
+            /// (nested-group edits): a row lock on PostgreSQL, a no-op cost on
+            /// SQLite, whose writer is already single.
+            async fn tx_lock_tenant(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                t: tessera_model::TenantId,
+            ) -> $crate::StoreResult<()> {
+                let n = sqlx::query("UPDATE tenants SET lock_version = lock_version + 1 WHERE id = $1")
+                    .bind(t.to_string())
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected();
+                if n == 0 {
+                    return Err($crate::StoreError::InvalidReference("unknown tenant".into()));
+                }
+                Ok(())
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::TenantStore for $store {
+            async fn bootstrap(&self, plan: &$crate::BootstrapPlan) -> $crate::StoreResult<$crate::BootstrapOutcome> {
+                use tessera_model::*;
+                let mut tx = self.begin_write().await?;
+                if let Some(row) = sqlx::query("SELECT tenant_id FROM bootstrap_state WHERE id = 1")
+                    .fetch_optional(&mut *tx)
+                    .await?
+                {
+                    return Ok($crate::BootstrapOutcome::AlreadyBootstrapped($crate::sql::guid(&row, "tenant_id")?));
+                }
+                let t = plan.tenant.id;
+                let now = plan.now;
+                Self::tx_create_tenant(&mut tx, &plan.tenant, &plan.initial_domain).await?;
+                // The bootstrap marker: a second node racing us fails here on the
+                // primary key and rolls back everything it wrote.
+                let marked = sqlx::query("INSERT INTO bootstrap_state (id, tenant_id, created_at) VALUES (1, $1, $2)")
+                    .bind(t.to_string())
+                    .bind(to_millis(now))
+                    .execute(&mut *tx)
+                    .await;
+                match marked.map_err($crate::StoreError::from) {
+                    Ok(_) => {}
+                    Err($crate::StoreError::Conflict(_)) => {
+                        drop(tx);
+                        let winner = self.bootstrapped_tenant().await?.ok_or($crate::StoreError::NotFound)?;
+                        return Ok($crate::BootstrapOutcome::AlreadyBootstrapped(winner));
+                    }
+                    Err(e) => return Err(e),
+                }
+                Self::tx_create_user(&mut tx, t, &plan.admin, now).await?;
+                Self::tx_create_role_assignment(&mut tx, t, &plan.admin_role, now).await?;
+                Self::tx_create_application(&mut tx, t, &plan.client_app, now).await?;
+                Self::tx_add_password_credential(&mut tx, t, plan.client_app.id, &plan.client_secret, &plan.client_secret_digest, now).await?;
+                Self::tx_create_service_principal(&mut tx, t, &plan.client_sp, now).await?;
+                Self::tx_create_service_principal(&mut tx, t, &plan.graph_sp, now).await?;
+                for a in &plan.client_app_roles {
+                    Self::tx_create_app_role_assignment(&mut tx, t, a, now).await?;
+                }
+                Self::tx_insert_signing_key(&mut tx, t, &plan.signing_key).await?;
+                tx.commit().await?;
+                Ok($crate::BootstrapOutcome::Created)
+            }
+
+            async fn bootstrapped_tenant(&self) -> $crate::StoreResult<Option<tessera_model::TenantId>> {
+                let row = sqlx::query("SELECT tenant_id FROM bootstrap_state WHERE id = 1")
+                    .fetch_optional(self.read())
+                    .await?;
+                row.map(|r| $crate::sql::guid(&r, "tenant_id")).transpose()
+            }
+
+            async fn create_tenant(&self, tenant: &tessera_model::Tenant, initial_domain: &tessera_model::Domain) -> $crate::StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                Self::tx_create_tenant(&mut tx, tenant, initial_domain).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn get_tenant(&self, t: tessera_model::TenantId) -> $crate::StoreResult<Option<tessera_model::Tenant>> {
+                let row = sqlx::query("SELECT id, display_name, created_at FROM tenants WHERE id = $1")
+                    .bind(t.to_string())
+                    .fetch_optional(self.read())
+                    .await?;
+                row.map(|r| $crate::sql::tenant(&r)).transpose()
+            }
+
+            async fn tenant_by_domain(&self, domain: &str) -> $crate::StoreResult<Option<tessera_model::TenantId>> {
+                let Some(name) = tessera_model::normalize_domain(domain) else { return Ok(None) };
+                let row = sqlx::query("SELECT tenant_id FROM domains WHERE name = $1 AND is_verified = $2")
+                    .bind(name)
+                    .bind(true)
+                    .fetch_optional(self.read())
+                    .await?;
+                row.map(|r| $crate::sql::guid(&r, "tenant_id")).transpose()
+            }
+
+            async fn list_domains(&self, t: tessera_model::TenantId) -> $crate::StoreResult<Vec<tessera_model::Domain>> {
+                let rows = sqlx::query(
+                    "SELECT name, tenant_id, is_default, is_initial, is_verified FROM domains WHERE tenant_id = $1 ORDER BY name",
+                )
+                .bind(t.to_string())
+                .fetch_all(self.read())
+                .await?;
+                rows.iter().map($crate::sql::domain).collect()
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::UserStore for $store {
+            async fn create_user(&self, t: tessera_model::TenantId, u: &tessera_model::NewUser, now: time::OffsetDateTime) -> $crate::StoreResult<tessera_model::User> {
+                let mut tx = self.begin_write().await?;
+                let user = Self::tx_create_user(&mut tx, t, u, now).await?;
+                tx.commit().await?;
+                Ok(user)
+            }
+
+            async fn get_user(&self, t: tessera_model::TenantId, id: tessera_model::ObjectId) -> $crate::StoreResult<Option<tessera_model::User>> {
+                let sql = format!("SELECT {} FROM users WHERE tenant_id = $1 AND id = $2", $crate::sql::USER_COLUMNS);
+                let row = sqlx::query(&sql).bind(t.to_string()).bind(id.to_string()).fetch_optional(self.read()).await?;
+                row.map(|r| $crate::sql::user(&r)).transpose()
+            }
+
+            async fn get_user_by_upn(&self, t: tessera_model::TenantId, upn: &str) -> $crate::StoreResult<Option<tessera_model::User>> {
+                let sql = format!("SELECT {} FROM users WHERE tenant_id = $1 AND upn_key = $2", $crate::sql::USER_COLUMNS);
+                let row = sqlx::query(&sql)
+                    .bind(t.to_string())
+                    .bind($crate::sql::upn_key(upn))
+                    .fetch_optional(self.read())
+                    .await?;
+                row.map(|r| $crate::sql::user(&r)).transpose()
+            }
+
+            async fn list_users(&self, t: tessera_model::TenantId, after: Option<tessera_model::ObjectId>, limit: u32) -> $crate::StoreResult<Vec<tessera_model::User>> {
+                let sql = format!(
+                    "SELECT {} FROM users WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+                    $crate::sql::USER_COLUMNS
+                );
+                let rows = sqlx::query(&sql)
+                    .bind(t.to_string())
+                    .bind(after.map(|a| a.to_string()).unwrap_or_default())
+                    .bind(i64::from(limit))
+                    .fetch_all(self.read())
+                    .await?;
+                rows.iter().map($crate::sql::user).collect()
+            }
+
+            async fn update_user(&self, t: tessera_model::TenantId, u: &tessera_model::User, now: time::OffsetDateTime) -> $crate::StoreResult<()> {
+                use tessera_model::*;
+                let mut tx = self.begin_write().await?;
+                let n = sqlx::query(
+                    "UPDATE users SET user_principal_name = $3, upn_key = $4, display_name = $5, given_name = $6, \
+                     surname = $7, mail = $8, account_enabled = $9, updated_at = $10 WHERE tenant_id = $1 AND id = $2",
+                )
+                .bind(t.to_string())
+                .bind(u.id.to_string())
+                .bind(&u.user_principal_name)
+                .bind($crate::sql::upn_key(&u.user_principal_name))
+                .bind(&u.display_name)
+                .bind(&u.given_name)
+                .bind(&u.surname)
+                .bind(&u.mail)
+                .bind(u.account_enabled)
+                .bind(to_millis(now))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                $crate::sql::expect_one(n)?;
+                $crate::sql::log_change!(&mut tx, t, ObjectKind::User, u.id, ChangeType::Updated, now, u);
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn delete_user(&self, t: tessera_model::TenantId, id: tessera_model::ObjectId, now: time::OffsetDateTime) -> $crate::StoreResult<()> {
+                use tessera_model::*;
+                let mut tx = self.begin_write().await?;
+                for sql in [
+                    "DELETE FROM group_members WHERE tenant_id = $1 AND member_id = $2",
+                    "DELETE FROM app_role_assignments WHERE tenant_id = $1 AND principal_id = $2",
+                    "DELETE FROM directory_role_assignments WHERE tenant_id = $1 AND principal_id = $2",
+                    "DELETE FROM oauth2_permission_grants WHERE tenant_id = $1 AND principal_id = $2",
+                ] {
+                    sqlx::query(sql).bind(t.to_string()).bind(id.to_string()).execute(&mut *tx).await?;
+                }
+                let n = sqlx::query("DELETE FROM users WHERE tenant_id = $1 AND id = $2")
+                    .bind(t.to_string())
+                    .bind(id.to_string())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                $crate::sql::expect_one(n)?;
+                $crate::sql::log_change!(&mut tx, t, ObjectKind::User, id, ChangeType::Deleted, now, serde_json::json!({}));
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn user_password_hash(&self, t: tessera_model::TenantId, id: tessera_model::ObjectId) -> $crate::StoreResult<Option<String>> {
+                let row = sqlx::query("SELECT password_hash FROM users WHERE tenant_id = $1 AND id = $2")
+                    .bind(t.to_string())
+                    .bind(id.to_string())
+                    .fetch_optional(self.read())
+                    .await?;
+                match row {
+                    Some(r) => $crate::sql::Get::opt_str(&r, "password_hash"),
+                    None => Ok(None),
+                }
+            }
+
+            async fn set_user_password_hash(&self, t: tessera_model::TenantId, id: tessera_model::ObjectId, phc: &str, now: time::OffsetDateTime) -> $crate::StoreResult<()> {
+                use tessera_model::*;
+                let mut tx = self.begin_write().await?;
+                let n = sqlx::query(
+                    "UPDATE users SET password_hash = $3, password_changed_at = $4, updated_at = $4 WHERE tenant_id = $1 AND id = $2",
+                )
+                .bind(t.to_string())
+                .bind(id.to_string())
+                .bind(phc)
+                .bind(to_millis(now))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                $crate::sql::expect_one(n)?;
+                $crate::sql::log_change!(&mut tx, t, ObjectKind::User, id, ChangeType::Updated, now, serde_json::json!({ "passwordProfile": "changed" }));
+                tx.commit().await?;
+                Ok(())
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::GroupStore for $store {
+            async fn create_group(&self, t: tessera_model::TenantId, g: &tessera_model::Group, now: time::OffsetDateTime) -> $crate::StoreResult<()> {
+                use tessera_model::*;
+                if g.display_name.trim().is_empty() {
+                    return Err($crate::StoreError::InvalidInput("displayName is required".into()));
+                }
+                let mut tx = self.begin_write().await?;
+                sqlx::query(
+                    "INSERT INTO directory_groups (tenant_id, id, display_name, description, mail_nickname, \
+                     security_enabled, mail_enabled, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+                )
+                .bind(t.to_string())
+                .bind(g.id.to_string())
+                .bind(&g.display_name)
+                .bind(&g.description)
+                .bind(&g.mail_nickname)
+                .bind(g.security_enabled)
+                .bind(g.mail_enabled)
+                .bind(to_millis(now))
+                .execute(&mut *tx)
+                .await?;
+                $crate::sql::log_change!(&mut tx, t, ObjectKind::Group, g.id, ChangeType::Created, now, g);
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn get_group(&self, t: tessera_model::TenantId, id: tessera_model::ObjectId) -> $crate::StoreResult<Option<tessera_model::Group>> {
+                let sql = format!("SELECT {} FROM directory_groups WHERE tenant_id = $1 AND id = $2", $crate::sql::GROUP_COLUMNS);
+                let row = sqlx::query(&sql).bind(t.to_string()).bind(id.to_string()).fetch_optional(self.read()).await?;
+                row.map(|r| $crate::sql::group(&r)).transpose()
+            }
+
+            async fn list_groups(&self, t: tessera_model::TenantId, after: Option<tessera_model::ObjectId>, limit: u32) -> $crate::StoreResult<Vec<tessera_model::Group>> {
+                let sql = format!(
+                    "SELECT {} FROM directory_groups WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+                    $crate::sql::GROUP_COLUMNS
+                );
+                let rows = sqlx::query(&sql)
+                    .bind(t.to_string())
+                    .bind(after.map(|a| a.to_string()).unwrap_or_default())
+                    .bind(i64::from(limit))
+                    .fetch_all(self.read())
+                    .await?;
+                rows.iter().map($crate::sql::group).collect()
+            }
+
+            async fn delete_group(&self, t: tessera_model::TenantId, id: tessera_model::ObjectId, now: time::OffsetDateTime) -> $crate::StoreResult<()> {
+                use tessera_model::*;
+                let mut tx = self.begin_write().await?;
+                for sql in [
+                    "DELETE FROM group_members WHERE tenant_id = $1 AND (group_id = $2 OR member_id = $2)",
+                    "DELETE FROM app_role_assignments WHERE tenant_id = $1 AND principal_id = $2",
+                    "DELETE FROM directory_role_assignments WHERE tenant_id = $1 AND principal_id = $2",
+                ] {
+                    sqlx::query(sql).bind(t.to_string()).bind(id.to_string()).execute(&mut *tx).await?;
+                }
+                let n = sqlx::query("DELETE FROM directory_groups WHERE tenant_id = $1 AND id = $2")
+                    .bind(t.to_string())
+                    .bind(id.to_string())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                $crate::sql::expect_one(n)?;
+                $crate::sql::log_change!(&mut tx, t, ObjectKind::Group, id, ChangeType::Deleted, now, serde_json::json!({}));
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn add_group_member(&self, t: tessera_model::TenantId, group: tessera_model::ObjectId, member: tessera_model::Member, now: time::OffsetDateTime) -> $crate::StoreResult<()> {
+                use tessera_model::*;
+                let table = match member.kind {
+                    ObjectKind::User => "users",
+                    ObjectKind::Group => "directory_groups",
+                    ObjectKind::ServicePrincipal => "service_principals",
+                    _ => return Err($crate::StoreError::InvalidReference("only users, groups and service principals can be members".into())),
+                };
+                let mut tx = self.begin_write().await?;
+                Self::tx_lock_tenant(&mut tx, t).await?;
+                let exists = |tbl: &str| format!("SELECT 1 AS one FROM {tbl} WHERE tenant_id = $1 AND id = $2");
+                if sqlx::query(&exists("directory_groups")).bind(t.to_string()).bind(group.to_string()).fetch_optional(&mut *tx).await?.is_none() {
+                    return Err($crate::StoreError::NotFound);
+                }
+                if sqlx::query(&exists(table)).bind(t.to_string()).bind(member.id.to_string()).fetch_optional(&mut *tx).await?.is_none() {
+                    return Err($crate::StoreError::InvalidReference("the member does not exist".into()));
+                }
+                if member.kind == ObjectKind::Group {
+                    // Adding `member` under `group` closes a loop if `group` is
+                    // `member` itself or already (transitively) inside it.
+                    let looped = group == member.id
+                        || sqlx::query(
+                            "WITH RECURSIVE inside(id) AS ( \
+                               SELECT member_id FROM group_members WHERE tenant_id = $1 AND group_id = $2 \
+                               UNION SELECT m.member_id FROM group_members m JOIN inside i ON m.group_id = i.id \
+                               WHERE m.tenant_id = $1) \
+                             SELECT 1 AS one FROM inside WHERE id = $3",
+                        )
+                        .bind(t.to_string())
+                        .bind(member.id.to_string())
+                        .bind(group.to_string())
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .is_some();
+                    if looped {
+                        return Err($crate::StoreError::InvalidReference("adding this member would create a membership loop".into()));
+                    }
+                }
+                sqlx::query(
+                    "INSERT INTO group_members (tenant_id, group_id, member_id, member_kind, created_at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(t.to_string())
+                .bind(group.to_string())
+                .bind(member.id.to_string())
+                .bind(member.kind.as_str())
+                .bind(to_millis(now))
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| match $crate::StoreError::from(e) {
+                    $crate::StoreError::Conflict(_) => $crate::StoreError::Conflict("the object is already a member".into()),
+                    other => other,
+                })?;
+                $crate::sql::log_change!(&mut tx, t, ObjectKind::Group, group, ChangeType::Updated, now,
+                    serde_json::json!({ "members@delta": [{ "id": member.id, "@odata.type": member.kind.as_str() }] }));
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn remove_group_member(&self, t: tessera_model::TenantId, group: tessera_model::ObjectId, member: tessera_model::ObjectId, now: time::OffsetDateTime) -> $crate::StoreResult<()> {
+                use tessera_model::*;
+                let mut tx = self.begin_write().await?;
+                let n = sqlx::query("DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND member_id = $3")
+                    .bind(t.to_string())
+                    .bind(group.to_string())
+                    .bind(member.to_string())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                $crate::sql::expect_one(n)?;
+                $crate::sql::log_change!(&mut tx, t, ObjectKind::Group, group, ChangeType::Updated, now,
+                    serde_json::json!({ "members@delta": [{ "id": member, "@removed": { "reason": "deleted" } }] }));
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn list_group_members(&self, t: tessera_model::TenantId, group: tessera_model::ObjectId) -> $crate::StoreResult<Vec<tessera_model::Member>> {
+                let rows = sqlx::query(
+                    "SELECT member_id, member_kind FROM group_members WHERE tenant_id = $1 AND group_id = $2 ORDER BY member_id",
+                )
+                .bind(t.to_string())
+                .bind(group.to_string())
+                .fetch_all(self.read())
+                .await?;
+                rows.iter().map($crate::sql::member).collect()
+            }
+
+            async fn transitive_member_of(&self, t: tessera_model::TenantId, member: tessera_model::ObjectId) -> $crate::StoreResult<Vec<tessera_model::ObjectId>> {
+                let rows = sqlx::query(
+                    "WITH RECURSIVE up(id) AS ( \
+                       SELECT group_id FROM group_members WHERE tenant_id = $1 AND member_id = $2 \
+                       UNION SELECT m.group_id FROM group_members m JOIN up u ON m.member_id = u.id \
+                       WHERE m.tenant_id = $1) \
+                     SELECT id FROM up ORDER BY id",
+                )
+                .bind(t.to_string())
+                .bind(member.to_string())
+                .fetch_all(self.read())
+                .await?;
+                rows.iter().map(|r| $crate::sql::guid(r, "id")).collect()
+            }
+        }
+    };
+}
+pub(crate) use impl_directory;

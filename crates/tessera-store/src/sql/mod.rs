@@ -1,0 +1,47 @@
+//! The SQL both backends share. The bodies are written once, as macros that
+//! `sqlite.rs` and `postgres.rs` instantiate for their own pool type: the
+//! queries use only SQL that SQLite, PostgreSQL (and CockroachDB) all accept,
+//! with `$n` placeholders (SQLite binds `$n` by number too).
+//!
+//! Why macros and not generics: a function generic over `sqlx::Database`
+//! needs a dozen higher-ranked bounds per type bound (`for<'q> String:
+//! Encode<'q, DB>`, executor bounds for `&mut DB::Connection`, …); the
+//! macro keeps one copy of each query with concrete types.
+
+/// Appends one change-log entry inside the caller's transaction.
+macro_rules! log_change {
+    ($tx:expr, $t:expr, $kind:expr, $id:expr, $ct:expr, $now:expr, $detail:expr) => {
+        sqlx::query(
+            "INSERT INTO change_log (tenant_id, object_kind, object_id, change_type, changed_at, detail) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind($t.to_string())
+        .bind($kind.as_str())
+        .bind($id.to_string())
+        .bind($ct.as_str())
+        .bind(tessera_model::to_millis($now))
+        .bind($crate::sql::to_json(&$detail)?)
+        .execute(&mut **$tx)
+        .await?
+    };
+}
+pub(crate) use log_change;
+
+/// Maps "no row changed" to `NotFound`.
+pub(crate) fn expect_one(rows: u64) -> crate::StoreResult<()> {
+    if rows == 0 {
+        Err(crate::StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
+pub(crate) mod apps;
+pub(crate) mod directory;
+pub(crate) mod grants;
+pub(crate) mod rows;
+
+pub(crate) use apps::impl_apps;
+pub(crate) use directory::impl_directory;
+pub(crate) use grants::impl_grants;
+pub(crate) use rows::*;

@@ -1,0 +1,6 @@
+//! Store conformance: the same behaviour on every backend.
+mod apps;
+mod bootstrap;
+mod directory;
+mod fixtures;
+mod schema;
