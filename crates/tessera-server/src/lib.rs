@@ -1,1 +1,22 @@
-//! placeholder
+//! Tessera's HTTP edge: configuration, start-up (data directory, master key,
+//! database, bootstrap), the router and its middleware, and shutdown. Handlers
+//! are thin; protocol rules live in the engine crates.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod app;
+pub mod bootstrap;
+pub mod clock;
+pub mod config;
+pub mod datadir;
+pub mod error;
+pub mod keys;
+pub mod load;
+pub mod run;
+pub mod server;
+pub mod state;
+pub mod telemetry;
+pub mod tls;
+
+pub use config::{Config, LogFormat};
+pub use load::ConfigError;
+pub use server::{start, RunningServer};

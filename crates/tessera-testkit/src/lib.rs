@@ -11,7 +11,7 @@ pub mod db;
 pub mod server;
 
 pub use db::{TestDb, TestBackend};
-pub use server::TestServer;
+pub use server::{client, TestServer};
 
 /// Declares a test that runs once per backend: `both_backends!(name)` after
 /// an `async fn name(b: TestBackend)`; expands to the tests `name::sqlite` and

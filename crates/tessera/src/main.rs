@@ -1,1 +1,74 @@
-fn main() {}
+//! `tessera`: the identity server and its administrative commands.
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use tessera_server::load::{self, ServeFlags};
+use tessera_server::ConfigError;
+
+#[derive(Parser)]
+#[command(name = "tessera", version, about = "Tessera: a self-hosted, Entra-compatible identity platform")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (with no flags: http://127.0.0.1:8080, SQLite in ./tessera-data).
+    Serve(ServeFlags),
+    /// Apply database migrations and print the schema version.
+    Migrate(ServeFlags),
+    /// Write a local CA and a certificate for localhost (ca.pem, cert.pem, key.pem).
+    DevCert {
+        /// Directory to write the files to.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Replace existing files.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(flags) => configured(&flags, |c| runtime()?.block_on(tessera_server::run::serve(c))),
+        Command::Migrate(flags) => configured(&flags, |c| {
+            let s = runtime()?.block_on(tessera_server::run::migrate(c))?;
+            println!("schema version {} (this binary knows {})", s.applied, s.expected);
+            Ok(())
+        }),
+        Command::DevCert { out, force } => tessera_server::run::dev_cert(&out, force).map(|files| {
+            for f in &files {
+                println!("wrote {}", f.display());
+            }
+            let d = out.display();
+            println!(
+                "Serve HTTPS with: tessera serve --tls-cert {d}/cert.pem --tls-key {d}/key.pem\n\
+                 Trust the CA in clients: SSL_CERT_FILE={d}/ca.pem or REQUESTS_CA_BUNDLE={d}/ca.pem (Python), \
+                 NODE_EXTRA_CA_CERTS={d}/ca.pem (Node)"
+            );
+        }),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => match e.downcast_ref::<ConfigError>() {
+            Some(ce) => {
+                eprintln!("error: {ce}");
+                ExitCode::from(2)
+            }
+            None => {
+                eprintln!("error: {e:#}");
+                ExitCode::from(1)
+            }
+        },
+    }
+}
+
+fn configured(flags: &ServeFlags, run: impl FnOnce(tessera_server::Config) -> anyhow::Result<()>) -> anyhow::Result<()> {
+    run(load::load(flags)?)
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+}

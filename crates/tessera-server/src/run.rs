@@ -1,0 +1,91 @@
+//! What the `tessera` subcommands do.
+use crate::clock::SystemClock;
+use crate::config::Config;
+use crate::server;
+use anyhow::Context;
+use std::path::{Path, PathBuf};
+use tessera_model::Clock;
+
+/// `tessera serve`: runs until SIGTERM or SIGINT, then shuts down gracefully.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    crate::telemetry::init_logging(config.log_format, &config.log_level);
+    let running = server::start(config).await?;
+    println!("Tessera is running at {} (tenant {}).", running.base_url, running.tenant_id);
+    match &running.bootstrap_file {
+        Some(path) => println!(
+            "First start: credentials for the admin user and a directory API client were written to {} (mode 0600).\n\
+             Keep them safe; the file is never rewritten.",
+            path.display()
+        ),
+        None => println!("Data directory: {}", running.data_dir.display()),
+    }
+    let handle = running.handle();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: finishing in-flight requests");
+        handle.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+    });
+    running.wait().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// `tessera migrate`: opens the store (applying migrations) and reports.
+pub async fn migrate(config: Config) -> anyhow::Result<tessera_store::SchemaStatus> {
+    crate::telemetry::init_logging(config.log_format, &config.log_level);
+    crate::datadir::prepare(&config.data_dir)?;
+    let store = server::open_store(&config).await?;
+    let status = store.schema_status().await?;
+    store.close().await;
+    Ok(status)
+}
+
+/// `tessera dev-cert --out DIR`: a local CA and a certificate for localhost.
+pub fn dev_cert(out: &Path, force: bool) -> anyhow::Result<Vec<PathBuf>> {
+    let cert = tessera_crypto::generate_dev_cert(SystemClock.now())?;
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let files = [
+        (out.join("ca.pem"), cert.ca_pem.as_bytes(), false),
+        (out.join("cert.pem"), cert.cert_pem.as_bytes(), false),
+        (out.join("key.pem"), cert.key_pem.as_bytes(), true),
+    ];
+    if !force {
+        if let Some((p, _, _)) = files.iter().find(|(p, _, _)| p.exists()) {
+            anyhow::bail!("{} exists; pass --force to replace the development certificate", p.display());
+        }
+    }
+    let mut written = Vec::new();
+    for (path, contents, private) in files {
+        write_file(&path, contents, private).with_context(|| format!("writing {}", path.display()))?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+fn write_file(path: &Path, contents: &[u8], private: bool) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let mode = if private { 0o600 } else { 0o644 };
+    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(mode).open(path)?;
+    f.set_permissions(std::fs::Permissions::from_mode(mode))?;
+    f.write_all(contents)?;
+    f.sync_all()
+}

@@ -1,0 +1,18 @@
+use crate::config::Config;
+use std::sync::Arc;
+use tessera_crypto::SigningKey;
+use tessera_model::TenantId;
+use tessera_store::Store;
+
+/// What every handler can reach. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub config: Arc<Config>,
+    pub public_url: Arc<str>,
+    /// The tenant created at bootstrap.
+    pub home_tenant: TenantId,
+    /// Parsed, ready-to-sign keys of the home tenant (newest first).
+    pub signing_keys: Arc<Vec<SigningKey>>,
+    pub tls: bool,
+}

@@ -1,0 +1,298 @@
+//! The `tessera` binary as an operator runs it: exit codes, messages, crash
+//! durability, signals, permissions.
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+use tessera_testkit::{both_backends, TestBackend, TestDb};
+
+const BIN: &str = env!("CARGO_BIN_EXE_tessera");
+
+/// A `tessera` command with no TESSERA_* variables from the test environment.
+fn tessera(args: &[&str]) -> Command {
+    let mut c = Command::new(BIN);
+    c.args(args).stdin(Stdio::null());
+    for (k, _) in std::env::vars() {
+        if k.starts_with("TESSERA_") {
+            c.env_remove(k);
+        }
+    }
+    c
+}
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.output().expect("run tessera")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Spawns `tessera serve` on a free port and waits for /readyz.
+struct Served {
+    child: Child,
+    port: u16,
+}
+
+impl Served {
+    fn start(data_dir: &Path, database: &str, extra: &[(&str, &str)]) -> Self {
+        let port = free_port();
+        let listen = format!("127.0.0.1:{port}");
+        let mut cmd = tessera(&["serve", "--listen", &listen, "--data-dir", data_dir.to_str().unwrap(), "--database", database]);
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        for (k, v) in extra {
+            cmd.env(k, v);
+        }
+        let mut s = Self { child: cmd.spawn().unwrap(), port };
+        s.wait_ready();
+        s
+    }
+
+    fn wait_ready(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                let mut err = String::new();
+                use std::io::Read;
+                self.child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+                panic!("tessera exited early with {status}: {err}");
+            }
+            if http_status(self.port, "/readyz") == Some(200) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "not ready within 30 s");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A minimal blocking HTTP/1.1 GET (the test needs no async runtime for it).
+fn http_status(port: u16, path: &str) -> Option<u16> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(s, "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").ok()?;
+    let mut buf = String::new();
+    s.read_to_string(&mut buf).ok()?;
+    buf.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn private_dir() -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(d.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    d
+}
+
+#[test]
+fn invalid_configuration_exits_2_naming_the_key() {
+    let dir = private_dir();
+    let d = dir.path().to_str().unwrap();
+    let cases: Vec<(Vec<&str>, Vec<(&str, &str)>, &str)> = vec![
+        (vec!["serve", "--listen", "not-an-address", "--data-dir", d], vec![], "listen"),
+        (vec!["serve", "--public-url", "ftp://x", "--data-dir", d], vec![], "public_url"),
+        (vec!["serve", "--database", "mysql://u:hunter2@h/db", "--data-dir", d], vec![], "database"),
+        (vec!["serve", "--tls-cert", "/nonexistent.pem", "--data-dir", d], vec![], "tls_key"),
+        (vec!["serve", "--log-format", "xml", "--data-dir", d], vec![], "log_format"),
+        (vec!["serve", "--data-dir", d], vec![("TESSERA_LISTEN", "nope")], "listen"),
+        (vec!["serve", "--data-dir", d], vec![("TESSERA_MASTER_KEY", "too-short")], "master_key"),
+        (vec!["serve", "--data-dir", d], vec![("TESSERA_DB_CONNECT_ATTEMPTS", "many")], "db_connect_attempts"),
+        (vec!["serve", "--config", "/nonexistent/tessera.toml"], vec![], "config"),
+        (vec!["migrate", "--listen", "x", "--data-dir", d], vec![], "listen"),
+    ];
+    for (args, env, key) in cases {
+        let mut cmd = tessera(&args);
+        for (k, v) in &env {
+            cmd.env(k, v);
+        }
+        let out = run(&mut cmd);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?} {env:?}: {err}");
+        assert!(err.contains(&format!("key `{key}`")), "{args:?}: {err}");
+        assert!(!err.contains("hunter2") && !err.contains("too-short"), "secret echoed: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    // A TOML file with an unknown key and with a wrong type.
+    let file = dir.path().join("t.toml");
+    std::fs::write(&file, "listn = \"127.0.0.1:1\"\n").unwrap();
+    let out = run(&mut tessera(&["serve", "--config", file.to_str().unwrap()]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("key `listn`"), "{}", stderr(&out));
+    std::fs::write(&file, "listen = 5\n").unwrap();
+    let out = run(&mut tessera(&["serve", "--config", file.to_str().unwrap()]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("key `listen`"), "{}", stderr(&out));
+    // Unknown flags are usage errors (clap), also status 2.
+    assert_eq!(run(&mut tessera(&["serve", "--no-such-flag"])).status.code(), Some(2));
+}
+
+#[test]
+fn unreachable_database_retries_then_fails_clearly() {
+    let dir = private_dir();
+    let port = free_port(); // nothing listens there
+    let url = format!("postgres://tessera:pw-not-logged@127.0.0.1:{port}/db");
+    let started = Instant::now();
+    let out = run(tessera(&["serve", "--data-dir", dir.path().to_str().unwrap(), "--database", &url])
+        .env("TESSERA_DB_CONNECT_ATTEMPTS", "3")
+        .env("TESSERA_DB_CONNECT_MAX_BACKOFF_MS", "200"));
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("database unreachable after 3 attempts"), "{err}");
+    assert_eq!(err.matches("retrying").count(), 2, "two retries logged: {err}");
+    assert!(!err.contains("pw-not-logged"), "password leaked: {err}");
+    assert!(started.elapsed() < Duration::from_secs(30));
+}
+
+async fn newer_schema_refuses_to_start(b: TestBackend) {
+    let db = TestDb::new(b).await;
+    let store = db.open().await;
+    store.close().await;
+    let future = 29_991_231_000_000_i64;
+    let sql = "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES ($1, 'future', TRUE, $2, 0)";
+    match b {
+        TestBackend::Sqlite => {
+            let p = sqlx::SqlitePool::connect(&db.url).await.unwrap();
+            sqlx::query(sql).bind(future).bind(vec![0u8]).execute(&p).await.unwrap();
+            p.close().await;
+        }
+        TestBackend::Postgres => {
+            let p = sqlx::PgPool::connect(&db.url).await.unwrap();
+            sqlx::query(sql).bind(future).bind(vec![0u8]).execute(&p).await.unwrap();
+            p.close().await;
+        }
+    }
+    let out = run(&mut tessera(&["serve", "--data-dir", db.data_dir().to_str().unwrap(), "--database", &db.url]));
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains(&format!("schema is at version {future}")) && err.contains("refusing to start"), "{err}");
+    // Nothing was bootstrapped into the refused database.
+    assert!(!db.data_dir().join("bootstrap.json").exists());
+}
+both_backends!(newer_schema_refuses_to_start);
+
+/// `kill -9` right after the server acknowledged its first write (the
+/// bootstrap, committed before it answers /readyz): after a restart the write
+/// is there, nothing is bootstrapped twice, and bootstrap.json still matches.
+async fn kill_9_after_a_write_loses_nothing(b: TestBackend) {
+    let db = TestDb::new(b).await;
+    let mut s = Served::start(&db.data_dir(), &db.url, &[]);
+    let file: serde_json::Value = serde_json::from_slice(&std::fs::read(db.data_dir().join("bootstrap.json")).unwrap()).unwrap();
+    s.child.kill().unwrap(); // SIGKILL
+    s.child.wait().unwrap();
+    drop(s);
+    let store = db.open().await;
+    let tenant = store.bootstrapped_tenant().await.unwrap().expect("bootstrap survived kill -9");
+    assert_eq!(tenant.to_string(), file["tenantId"].as_str().unwrap());
+    let upn = file["adminUserPrincipalName"].as_str().unwrap();
+    assert!(store.get_user_by_upn(tenant, upn).await.unwrap().is_some());
+    store.close().await;
+    let _again = Served::start(&db.data_dir(), &db.url, &[]);
+    let after: serde_json::Value = serde_json::from_slice(&std::fs::read(db.data_dir().join("bootstrap.json")).unwrap()).unwrap();
+    assert_eq!(after, file, "bootstrap.json rewritten");
+    let names: Vec<_> = std::fs::read_dir(db.data_dir()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    assert!(!names.iter().any(|n| n.starts_with("bootstrap-")), "bootstrapped twice: {names:?}");
+}
+both_backends!(kill_9_after_a_write_loses_nothing);
+
+#[test]
+fn sigterm_shuts_down_gracefully() {
+    let dir = private_dir();
+    let db = format!("sqlite://{}/tessera.db", dir.path().display());
+    let mut s = Served::start(dir.path(), &db, &[]);
+    let pid = s.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(st) = s.child.try_wait().unwrap() {
+            break st;
+        }
+        assert!(Instant::now() < deadline, "did not stop within 15 s of SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(0));
+    assert_eq!(http_status(s.port, "/healthz"), None, "still listening");
+}
+
+#[test]
+fn unsafe_permissions_are_reported() {
+    // A world-writable data directory: refused, exit 2, with the fix.
+    let dir = private_dir();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let out = run(&mut tessera(&["serve", "--data-dir", dir.path().to_str().unwrap(), "--listen", "127.0.0.1:0"]));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("key `data_dir`") && stderr(&out).contains("chmod 700"), "{}", stderr(&out));
+
+    // A readable master key file: refused.
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    let db = format!("sqlite://{}/tessera.db", dir.path().display());
+    drop(Served::start(dir.path(), &db, &[]));
+    let key = dir.path().join("master.key");
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = run(&mut tessera(&["serve", "--data-dir", dir.path().to_str().unwrap(), "--database", &db, "--listen", "127.0.0.1:0"]));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("key `master_key`") && stderr(&out).contains("chmod 600"), "{}", stderr(&out));
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+
+    // A readable bootstrap.json: the server starts but warns, naming the file.
+    let boot = dir.path().join("bootstrap.json");
+    std::fs::set_permissions(&boot, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let mut s = Served::start(dir.path(), &db, &[]);
+    s.child.kill().unwrap();
+    let out = std::mem::replace(&mut s.child, Command::new("true").spawn().unwrap()).wait_with_output().unwrap();
+    let err = stderr(&out);
+    assert!(err.contains("unsafe permissions") && err.contains("bootstrap.json"), "{err}");
+}
+
+#[test]
+fn dev_cert_writes_three_files_and_never_overwrites_silently() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("certs");
+    let out = run(&mut tessera(&["dev-cert", "--out", out_dir.to_str().unwrap()]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    for f in ["ca.pem", "cert.pem", "key.pem"] {
+        assert!(out_dir.join(f).exists(), "{f}");
+    }
+    assert_eq!(std::fs::metadata(out_dir.join("key.pem")).unwrap().permissions().mode() & 0o777, 0o600);
+    let before = std::fs::read(out_dir.join("key.pem")).unwrap();
+    let again = run(&mut tessera(&["dev-cert", "--out", out_dir.to_str().unwrap()]));
+    assert_eq!(again.status.code(), Some(1));
+    assert!(stderr(&again).contains("--force"));
+    assert_eq!(std::fs::read(out_dir.join("key.pem")).unwrap(), before);
+    assert!(run(&mut tessera(&["dev-cert", "--out", out_dir.to_str().unwrap(), "--force"])).status.success());
+    assert_ne!(std::fs::read(out_dir.join("key.pem")).unwrap(), before);
+}
+
+/// `tessera serve` with no arguments: 127.0.0.1:8080, SQLite in ./tessera-data.
+#[test]
+fn serve_with_no_arguments_just_works() {
+    let cwd = private_dir();
+    let mut child = tessera(&["serve"]).current_dir(cwd.path()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while http_status(8080, "/readyz") != Some(200) {
+        if let Some(st) = child.try_wait().unwrap() {
+            let out = child.wait_with_output().unwrap();
+            panic!("exited with {st}: {}", stderr(&out));
+        }
+        assert!(Instant::now() < deadline, "not ready on 127.0.0.1:8080 within 30 s");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let data = cwd.path().join("tessera-data");
+    assert!(data.join("tessera.db").exists());
+    assert!(data.join("bootstrap.json").exists());
+    assert_eq!(std::fs::metadata(&data).unwrap().permissions().mode() & 0o777, 0o700);
+    assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("http://127.0.0.1:8080") && stdout.contains("bootstrap.json"), "{stdout}");
+    assert_eq!(out.status.code(), Some(0));
+}
