@@ -2,7 +2,8 @@
 //! development and tests can use HTTPS (MSAL and the Graph SDKs insist on it).
 use crate::CryptoError;
 use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose, SanType,
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+    KeyUsagePurpose, SanType,
 };
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use time::{Duration, OffsetDateTime};
@@ -30,26 +31,40 @@ fn cert_err(e: rcgen::Error) -> CryptoError {
 pub fn generate_dev_cert(now: OffsetDateTime) -> Result<DevCert, CryptoError> {
     let start = now - Duration::days(1);
     let mut ca = CertificateParams::new(Vec::<String>::new()).map_err(cert_err)?;
-    ca.distinguished_name.push(DnType::CommonName, "Tessera Development CA");
+    ca.distinguished_name
+        .push(DnType::CommonName, "Tessera Development CA");
     ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+    ca.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
     ca.not_before = start;
     ca.not_after = start + Duration::days(825);
     let ca_key = KeyPair::generate().map_err(cert_err)?;
     let ca_cert = ca.self_signed(&ca_key).map_err(cert_err)?;
 
     let mut leaf = CertificateParams::new(vec!["localhost".to_string()]).map_err(cert_err)?;
-    leaf.subject_alt_names.push(SanType::IpAddress(IpAddr::V4(Ipv4Addr::LOCALHOST)));
-    leaf.subject_alt_names.push(SanType::IpAddress(IpAddr::V6(Ipv6Addr::LOCALHOST)));
-    leaf.distinguished_name.push(DnType::CommonName, "localhost");
+    leaf.subject_alt_names
+        .push(SanType::IpAddress(IpAddr::V4(Ipv4Addr::LOCALHOST)));
+    leaf.subject_alt_names
+        .push(SanType::IpAddress(IpAddr::V6(Ipv6Addr::LOCALHOST)));
+    leaf.distinguished_name
+        .push(DnType::CommonName, "localhost");
     leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     leaf.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     leaf.not_before = start;
     leaf.not_after = start + Duration::days(397);
     let leaf_key = KeyPair::generate().map_err(cert_err)?;
-    let leaf_cert = leaf.signed_by(&leaf_key, &ca_cert, &ca_key).map_err(cert_err)?;
+    let leaf_cert = leaf
+        .signed_by(&leaf_key, &ca_cert, &ca_key)
+        .map_err(cert_err)?;
 
-    Ok(DevCert { ca_pem: ca_cert.pem(), cert_pem: leaf_cert.pem(), key_pem: Zeroizing::new(leaf_key.serialize_pem()) })
+    Ok(DevCert {
+        ca_pem: ca_cert.pem(),
+        cert_pem: leaf_cert.pem(),
+        key_pem: Zeroizing::new(leaf_key.serialize_pem()),
+    })
 }
 
 #[cfg(test)]
@@ -60,7 +75,10 @@ mod tests {
     use std::sync::Arc;
 
     fn der(pem: &str) -> CertificateDer<'static> {
-        rustls_pemfile::certs(&mut pem.as_bytes()).next().unwrap().unwrap()
+        rustls_pemfile::certs(&mut pem.as_bytes())
+            .next()
+            .unwrap()
+            .unwrap()
     }
 
     #[test]
@@ -72,20 +90,35 @@ mod tests {
         roots.add(der(&c.ca_pem)).unwrap();
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let verifier =
-            rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider).build().unwrap();
-        let at = UnixTime::since_unix_epoch(std::time::Duration::from_secs(now.unix_timestamp() as u64));
+            rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
+                .build()
+                .unwrap();
+        let at =
+            UnixTime::since_unix_epoch(std::time::Duration::from_secs(now.unix_timestamp() as u64));
         let leaf = der(&c.cert_pem);
         for name in ["localhost", "127.0.0.1", "::1"] {
             let sn = ServerName::try_from(name).unwrap();
-            verifier.verify_server_cert(&leaf, &[], &sn, &[], at).unwrap_or_else(|e| panic!("{name}: {e}"));
+            verifier
+                .verify_server_cert(&leaf, &[], &sn, &[], at)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
         }
         let other = ServerName::try_from("example.com").unwrap();
-        assert!(verifier.verify_server_cert(&leaf, &[], &other, &[], at).is_err());
+        assert!(verifier
+            .verify_server_cert(&leaf, &[], &other, &[], at)
+            .is_err());
         // Not yet valid two days before, expired after 397 days.
-        let before = UnixTime::since_unix_epoch(std::time::Duration::from_secs((now - Duration::days(2)).unix_timestamp() as u64));
+        let before = UnixTime::since_unix_epoch(std::time::Duration::from_secs(
+            (now - Duration::days(2)).unix_timestamp() as u64,
+        ));
         let sn = ServerName::try_from("localhost").unwrap();
-        assert!(verifier.verify_server_cert(&leaf, &[], &sn, &[], before).is_err());
-        let after = UnixTime::since_unix_epoch(std::time::Duration::from_secs((now + Duration::days(400)).unix_timestamp() as u64));
-        assert!(verifier.verify_server_cert(&leaf, &[], &sn, &[], after).is_err());
+        assert!(verifier
+            .verify_server_cert(&leaf, &[], &sn, &[], before)
+            .is_err());
+        let after = UnixTime::since_unix_epoch(std::time::Duration::from_secs(
+            (now + Duration::days(400)).unix_timestamp() as u64,
+        ));
+        assert!(verifier
+            .verify_server_cert(&leaf, &[], &sn, &[], after)
+            .is_err());
     }
 }

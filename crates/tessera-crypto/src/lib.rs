@@ -2,7 +2,10 @@
 //! secrets, password hashing, encryption at rest under the master key, token
 //! signing keys and development certificates. Time and randomness come in as
 //! parameters (except where aws-lc-rs generates keys itself, noted there).
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 mod ct;
 mod dev_cert;

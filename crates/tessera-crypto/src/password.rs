@@ -15,19 +15,28 @@ pub struct PasswordHasher {
 impl Default for PasswordHasher {
     /// OWASP's Argon2id recommendation: m = 19 MiB, t = 2, p = 1.
     fn default() -> Self {
-        Self { params: Params::new(19 * 1024, 2, 1, None).unwrap_or_default() }
+        Self {
+            params: Params::new(19 * 1024, 2, 1, None).unwrap_or_default(),
+        }
     }
 }
 
 impl std::fmt::Debug for PasswordHasher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "PasswordHasher(m={}, t={}, p={})", self.params.m_cost(), self.params.t_cost(), self.params.p_cost())
+        write!(
+            f,
+            "PasswordHasher(m={}, t={}, p={})",
+            self.params.m_cost(),
+            self.params.t_cost(),
+            self.params.p_cost()
+        )
     }
 }
 
 impl PasswordHasher {
     pub fn new(m_cost_kib: u32, t_cost: u32, p_cost: u32) -> Result<Self, CryptoError> {
-        let params = Params::new(m_cost_kib, t_cost, p_cost, None).map_err(|e| CryptoError::Params(e.to_string()))?;
+        let params = Params::new(m_cost_kib, t_cost, p_cost, None)
+            .map_err(|e| CryptoError::Params(e.to_string()))?;
         Ok(Self { params })
     }
 
@@ -35,7 +44,11 @@ impl PasswordHasher {
         Argon2::new(Algorithm::Argon2id, Version::V0x13, self.params.clone())
     }
 
-    pub fn hash(&self, password: &str, rng: &mut (impl RngCore + CryptoRng)) -> Result<String, CryptoError> {
+    pub fn hash(
+        &self,
+        password: &str,
+        rng: &mut (impl RngCore + CryptoRng),
+    ) -> Result<String, CryptoError> {
         let mut salt = [0u8; 16];
         rng.fill_bytes(&mut salt);
         let salt = SaltString::encode_b64(&salt).map_err(|e| CryptoError::Params(e.to_string()))?;
@@ -64,7 +77,10 @@ impl PasswordHasher {
         static DUMMY: OnceLock<Option<String>> = OnceLock::new();
         let dummy = DUMMY.get_or_init(|| {
             let salt = SaltString::encode_b64(b"tessera-dummy-salt").ok()?;
-            self.argon2().hash_password(b"tessera dummy password", &salt).ok().map(|h| h.to_string())
+            self.argon2()
+                .hash_password(b"tessera dummy password", &salt)
+                .ok()
+                .map(|h| h.to_string())
         });
         if let Some(phc) = dummy {
             let _ = self.verify(password, phc);
@@ -82,7 +98,10 @@ pub fn generate_password(rng: &mut (impl RngCore + CryptoRng)) -> Zeroizing<Stri
         b"!#%+-.:=?@^_~",
     ];
     let all: Vec<u8> = CLASSES.concat();
-    let mut chars: Vec<u8> = CLASSES.iter().map(|c| c[rng.gen_range(0..c.len())]).collect();
+    let mut chars: Vec<u8> = CLASSES
+        .iter()
+        .map(|c| c[rng.gen_range(0..c.len())])
+        .collect();
     while chars.len() < 20 {
         chars.push(all[rng.gen_range(0..all.len())]);
     }
@@ -122,7 +141,13 @@ mod tests {
 
     #[test]
     fn malformed_hashes_are_errors() {
-        for bad in ["", "plain", "$argon2id$", "$2b$10$abcdefghijklmnopqrstuv", "$argon2i$v=19$m=1024,t=1,p=1$c2FsdHNhbHQ$aGFzaA"] {
+        for bad in [
+            "",
+            "plain",
+            "$argon2id$",
+            "$2b$10$abcdefghijklmnopqrstuv",
+            "$argon2i$v=19$m=1024,t=1,p=1$c2FsdHNhbHQ$aGFzaA",
+        ] {
             assert!(fast().verify("pw", bad).is_err(), "{bad}");
         }
         assert!(PasswordHasher::new(1, 0, 0).is_err());

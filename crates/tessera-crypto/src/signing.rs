@@ -141,7 +141,12 @@ impl SigningKey {
             SigningAlg::EdDSA => Inner::Ed(Ed25519KeyPair::from_pkcs8(der).map_err(rejected)?),
         };
         let members = public_members(&inner)?;
-        Ok(Self { kid, alg, inner, members })
+        Ok(Self {
+            kid,
+            alg,
+            inner,
+            members,
+        })
     }
 
     pub fn kid(&self) -> &str {
@@ -166,7 +171,11 @@ impl SigningKey {
                     .map_err(|_| CryptoError::Sign)?;
                 Ok(sig)
             }
-            Inner::Ec(k) => Ok(k.sign(&rng, message).map_err(|_| CryptoError::Sign)?.as_ref().to_vec()),
+            Inner::Ec(k) => Ok(k
+                .sign(&rng, message)
+                .map_err(|_| CryptoError::Sign)?
+                .as_ref()
+                .to_vec()),
             Inner::Ed(k) => Ok(k.sign(message).as_ref().to_vec()),
         }
     }
@@ -202,9 +211,18 @@ fn public_members(inner: &Inner) -> Result<Vec<(&'static str, String)>, CryptoEr
             // Uncompressed SEC1 point: 0x04 || x (32) || y (32).
             [0x04, xy @ ..] if xy.len() == 64 => {
                 let (x, y) = xy.split_at(32);
-                vec![("crv", "P-256".into()), ("kty", "EC".into()), ("x", b64(x)), ("y", b64(y))]
+                vec![
+                    ("crv", "P-256".into()),
+                    ("kty", "EC".into()),
+                    ("x", b64(x)),
+                    ("y", b64(y)),
+                ]
             }
-            _ => return Err(CryptoError::Key("unexpected P-256 public key encoding".into())),
+            _ => {
+                return Err(CryptoError::Key(
+                    "unexpected P-256 public key encoding".into(),
+                ))
+            }
         },
         Inner::Ed(k) => vec![
             ("crv", "Ed25519".into()),
@@ -240,23 +258,32 @@ mod tests {
     /// Verifies with nothing but the published JWK, as a relying party would.
     fn verify_with_jwk(jwk: &Value, msg: &[u8], sig: &[u8]) -> bool {
         match jwk["kty"].as_str().unwrap() {
-            "RSA" => RsaPublicKeyComponents { n: member(jwk, "n"), e: member(jwk, "e") }
-                .verify(&signature::RSA_PKCS1_2048_8192_SHA256, msg, sig)
-                .is_ok(),
+            "RSA" => RsaPublicKeyComponents {
+                n: member(jwk, "n"),
+                e: member(jwk, "e"),
+            }
+            .verify(&signature::RSA_PKCS1_2048_8192_SHA256, msg, sig)
+            .is_ok(),
             "EC" => {
                 let point = [&[4u8][..], &member(jwk, "x"), &member(jwk, "y")].concat();
-                UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, point).verify(msg, sig).is_ok()
+                UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, point)
+                    .verify(msg, sig)
+                    .is_ok()
             }
-            "OKP" => UnparsedPublicKey::new(&signature::ED25519, member(jwk, "x")).verify(msg, sig).is_ok(),
+            "OKP" => UnparsedPublicKey::new(&signature::ED25519, member(jwk, "x"))
+                .verify(msg, sig)
+                .is_ok(),
             other => panic!("unexpected kty {other}"),
         }
     }
 
     #[test]
     fn every_alg_signs_verifiably_and_round_trips() {
-        for (alg, kty, sig_len) in
-            [(SigningAlg::RS256, "RSA", 256), (SigningAlg::ES256, "EC", 64), (SigningAlg::EdDSA, "OKP", 64)]
-        {
+        for (alg, kty, sig_len) in [
+            (SigningAlg::RS256, "RSA", 256),
+            (SigningAlg::ES256, "EC", 64),
+            (SigningAlg::EdDSA, "OKP", 64),
+        ] {
             let g = generate_signing_key(alg).unwrap();
             assert_eq!(g.alg, alg);
             let jwk = &g.public_jwk;
@@ -265,14 +292,21 @@ mod tests {
             assert_eq!(jwk["use"], "sig");
             assert_eq!(jwk["kty"], kty);
             for private in ["d", "p", "q", "dp", "dq", "qi"] {
-                assert!(jwk.get(private).is_none(), "{alg:?}: public JWK holds {private}");
+                assert!(
+                    jwk.get(private).is_none(),
+                    "{alg:?}: public JWK holds {private}"
+                );
             }
             assert_eq!(g.kid.len(), 43, "base64url SHA-256");
 
             let k = SigningKey::from_pkcs8(alg, g.kid.clone(), &g.private_pkcs8).unwrap();
             assert_eq!(k.kid(), g.kid);
             assert_eq!(k.alg(), alg);
-            assert_eq!(k.thumbprint(), g.kid, "kid stable across a PKCS#8 round trip");
+            assert_eq!(
+                k.thumbprint(),
+                g.kid,
+                "kid stable across a PKCS#8 round trip"
+            );
             assert_eq!(&k.public_jwk(), jwk);
 
             let sig = k.sign(b"header.payload").unwrap();
@@ -299,9 +333,17 @@ mod tests {
         // RFC 7638 §3.1.
         let n = "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw";
         let expected = "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs";
-        let sorted = [("e", "AQAB".to_string()), ("kty", "RSA".into()), ("n", n.into())];
+        let sorted = [
+            ("e", "AQAB".to_string()),
+            ("kty", "RSA".into()),
+            ("n", n.into()),
+        ];
         assert_eq!(thumbprint(&sorted), expected);
-        let shuffled = [("n", n.to_string()), ("e", "AQAB".into()), ("kty", "RSA".into())];
+        let shuffled = [
+            ("n", n.to_string()),
+            ("e", "AQAB".into()),
+            ("kty", "RSA".into()),
+        ];
         assert_eq!(thumbprint(&shuffled), expected);
     }
 
@@ -311,8 +353,14 @@ mod tests {
         let k = SigningKey::from_pkcs8(g.alg, g.kid.clone(), &g.private_pkcs8).unwrap();
         for shown in [format!("{g:?}"), format!("{k:?}")] {
             assert!(shown.contains(&g.kid), "{shown}");
-            assert!(!shown.contains(&format!("{:?}", &g.private_pkcs8[..8])), "{shown}");
-            assert!(!shown.contains(&hex::encode(&g.private_pkcs8[..8])), "{shown}");
+            assert!(
+                !shown.contains(&format!("{:?}", &g.private_pkcs8[..8])),
+                "{shown}"
+            );
+            assert!(
+                !shown.contains(&hex::encode(&g.private_pkcs8[..8])),
+                "{shown}"
+            );
         }
         assert!(format!("{g:?}").contains("<redacted>"));
     }
@@ -337,7 +385,10 @@ mod tests {
         for alg in [SigningAlg::RS256, SigningAlg::ES256, SigningAlg::EdDSA] {
             assert_eq!(alg.as_str().parse::<SigningAlg>().unwrap(), alg);
             assert_eq!(serde_json::to_value(alg).unwrap(), alg.as_str());
-            assert_eq!(serde_json::from_value::<SigningAlg>(alg.as_str().into()).unwrap(), alg);
+            assert_eq!(
+                serde_json::from_value::<SigningAlg>(alg.as_str().into()).unwrap(),
+                alg
+            );
         }
         for bad in ["HS256", "none", "rs256", "", "ES384"] {
             assert!(bad.parse::<SigningAlg>().is_err(), "{bad}");

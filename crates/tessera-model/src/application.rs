@@ -238,7 +238,9 @@ mod tests {
             display_name: "Demo".into(),
             sign_in_audience: SignInAudience::AzureADMultipleOrgs,
             settings: ApplicationSettings {
-                spa: RedirectUris { redirect_uris: vec!["https://app.example/cb".into()] },
+                spa: RedirectUris {
+                    redirect_uris: vec!["https://app.example/cb".into()],
+                },
                 ..Default::default()
             },
             created_date_time: time::macros::datetime!(2026-01-02 03:04:05 UTC),

@@ -65,7 +65,10 @@ pub const DELEGATED_PERMISSIONS: &[Permission] = perms! {
 
 /// Scopes that need an administrator's consent (everything but sign-in basics).
 pub fn delegated_needs_admin(value: &str) -> bool {
-    !matches!(value, "openid" | "profile" | "email" | "offline_access" | "User.Read")
+    !matches!(
+        value,
+        "openid" | "profile" | "email" | "offline_access" | "User.Read"
+    )
 }
 
 pub fn app_roles() -> Vec<AppRole> {
@@ -92,7 +95,12 @@ pub fn scopes() -> Vec<PermissionScope> {
             user_consent_description: Some(p.description.into()),
             user_consent_display_name: Some(p.display_name.into()),
             is_enabled: true,
-            kind: if delegated_needs_admin(p.value) { "Admin" } else { "User" }.into(),
+            kind: if delegated_needs_admin(p.value) {
+                "Admin"
+            } else {
+                "User"
+            }
+            .into(),
             value: p.value.into(),
         })
         .collect()

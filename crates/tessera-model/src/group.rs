@@ -78,7 +78,11 @@ mod tests {
     use super::*;
     #[test]
     fn kinds_round_trip() {
-        for k in [ObjectKind::User, ObjectKind::DirectoryRoleAssignment, ObjectKind::SigningKey] {
+        for k in [
+            ObjectKind::User,
+            ObjectKind::DirectoryRoleAssignment,
+            ObjectKind::SigningKey,
+        ] {
             assert_eq!(ObjectKind::parse(k.as_str()), Some(k));
         }
         assert_eq!(ObjectKind::parse("nope"), None);

@@ -1,7 +1,10 @@
 //! Tessera's domain types: ids, tenants, directory objects (users, groups,
 //! applications, service principals), roles, permission scopes, grants and the
 //! change log. Shaped after Microsoft Graph v1.0 (camelCase JSON). No I/O.
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 pub mod application;
 pub mod change;

@@ -38,7 +38,9 @@ pub fn normalize_domain(name: &str) -> Option<String> {
                 && label.len() <= 63
                 && !label.starts_with('-')
                 && !label.ends_with('-')
-                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
         });
     ok.then_some(n)
 }
@@ -48,8 +50,19 @@ mod tests {
     use super::*;
     #[test]
     fn domains_normalise_and_reject_junk() {
-        assert_eq!(normalize_domain("Contoso.Example."), Some("contoso.example".into()));
-        for bad in ["", "localhost", "a..b", "-a.b", "a_b.c", "ex ample.com", &"a".repeat(300)] {
+        assert_eq!(
+            normalize_domain("Contoso.Example."),
+            Some("contoso.example".into())
+        );
+        for bad in [
+            "",
+            "localhost",
+            "a..b",
+            "-a.b",
+            "a_b.c",
+            "ex ample.com",
+            &"a".repeat(300),
+        ] {
             assert_eq!(normalize_domain(bad), None, "{bad}");
         }
     }

@@ -13,7 +13,9 @@ use std::time::Duration;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::request_id::{
+    MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -39,12 +41,18 @@ pub fn router(state: AppState) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("no-referrer"),
         ))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
         ))
-        .layer(SetResponseHeaderLayer::if_not_present(header::STRICT_TRANSPORT_SECURITY, hsts));
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            hsts,
+        ));
 
     routes
         .layer(middleware::from_fn(telemetry::track))
@@ -80,7 +88,11 @@ pub fn router(state: AppState) -> Router {
 fn drop_malformed_request_id<B>(mut req: axum::http::Request<B>) -> axum::http::Request<B> {
     let bad = req.headers().get(&REQUEST_ID).is_some_and(|v| {
         let b = v.as_bytes();
-        b.is_empty() || b.len() > 128 || !b.iter().all(|c| c.is_ascii_alphanumeric() || b"-_.:".contains(c))
+        b.is_empty()
+            || b.len() > 128
+            || !b
+                .iter()
+                .all(|c| c.is_ascii_alphanumeric() || b"-_.:".contains(c))
     });
     if bad {
         req.headers_mut().remove(&REQUEST_ID);
@@ -120,10 +132,13 @@ async fn readyz(State(state): State<AppState>) -> Response {
             tracing::warn!(error = %e, "readiness check failed");
             serde_json::json!({ "status": "not_ready", "reason": "database unavailable" })
         }
-        Err(_) => serde_json::json!({ "status": "not_ready", "reason": "database did not answer in time" }),
+        Err(_) => {
+            serde_json::json!({ "status": "not_ready", "reason": "database did not answer in time" })
+        }
     };
     let mut res = (StatusCode::SERVICE_UNAVAILABLE, no_store(), Json(body)).into_response();
-    res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
     res
 }
 
@@ -132,7 +147,10 @@ async fn metrics() -> Response {
         Some(handle) => {
             handle.run_upkeep();
             (
-                [(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"))],
+                [(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+                )],
                 handle.render(),
             )
                 .into_response()
@@ -142,7 +160,11 @@ async fn metrics() -> Response {
 }
 
 async fn not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "Request_ResourceNotFound", "No such endpoint.")
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "Request_ResourceNotFound",
+        "No such endpoint.",
+    )
 }
 
 fn no_store() -> [(HeaderName, HeaderValue); 1] {

@@ -42,10 +42,18 @@ pub struct Bootstrapped {
 
 /// Bootstraps the database if nobody has, and writes the credentials file if
 /// this node did it.
-pub async fn ensure(store: &dyn Store, master: &MasterKey, data_dir: &Path, now: OffsetDateTime) -> anyhow::Result<Bootstrapped> {
+pub async fn ensure(
+    store: &dyn Store,
+    master: &MasterKey,
+    data_dir: &Path,
+    now: OffsetDateTime,
+) -> anyhow::Result<Bootstrapped> {
     if let Some(t) = store.bootstrapped_tenant().await? {
         warn_if_exposed(data_dir);
-        return Ok(Bootstrapped { tenant_id: t, written: None });
+        return Ok(Bootstrapped {
+            tenant_id: t,
+            written: None,
+        });
     }
     let admin_password = tessera_crypto::generate_password(&mut rand::rngs::OsRng);
     let password_for_hash = admin_password.clone();
@@ -56,11 +64,21 @@ pub async fn ensure(store: &dyn Store, master: &MasterKey, data_dir: &Path, now:
     .context("password hashing task")??;
     let secret = ClientSecret::generate(&mut rand::rngs::OsRng);
     let signing_key = tessera_crypto::generate_signing_key(SigningAlg::RS256)?;
-    let plan = plan(&mut rand::rngs::OsRng, now, admin_hash, &secret, &signing_key, master);
+    let plan = plan(
+        &mut rand::rngs::OsRng,
+        now,
+        admin_hash,
+        &secret,
+        &signing_key,
+        master,
+    );
     match store.bootstrap(&plan).await? {
         BootstrapOutcome::AlreadyBootstrapped(t) => {
             tracing::info!(tenant = %t, "database was bootstrapped by another node");
-            Ok(Bootstrapped { tenant_id: t, written: None })
+            Ok(Bootstrapped {
+                tenant_id: t,
+                written: None,
+            })
         }
         BootstrapOutcome::Created => {
             let file = BootstrapFile {
@@ -72,7 +90,10 @@ pub async fn ensure(store: &dyn Store, master: &MasterKey, data_dir: &Path, now:
             };
             let path = write_file(data_dir, &file)?;
             tracing::info!(tenant = %plan.tenant.id, path = %path.display(), "bootstrapped a new tenant; first-start credentials written");
-            Ok(Bootstrapped { tenant_id: plan.tenant.id, written: Some(path) })
+            Ok(Bootstrapped {
+                tenant_id: plan.tenant.id,
+                written: Some(path),
+            })
         }
     }
 }
@@ -89,7 +110,8 @@ fn write_file(data_dir: &Path, file: &BootstrapFile) -> anyhow::Result<PathBuf> 
     } else {
         primary
     };
-    datadir::write_new_private(&path, &json).with_context(|| format!("writing {}", path.display()))?;
+    datadir::write_new_private(&path, &json)
+        .with_context(|| format!("writing {}", path.display()))?;
     Ok(path)
 }
 
@@ -109,7 +131,11 @@ pub fn plan(
     key: &tessera_crypto::GeneratedKey,
     master: &MasterKey,
 ) -> BootstrapPlan {
-    let tenant = Tenant { id: TenantId::random(rng), display_name: "Tessera".into(), created_date_time: now };
+    let tenant = Tenant {
+        id: TenantId::random(rng),
+        display_name: "Tessera".into(),
+        created_date_time: now,
+    };
     let domain_name = format!("tenant-{}.tessera.test", &tenant.id.to_string()[..8]);
     let initial_domain = Domain {
         name: domain_name.clone(),
@@ -144,7 +170,10 @@ pub fn plan(
                 resource_app_id: graph_permissions::GRAPH_APP_ID,
                 resource_access: graph_permissions::APPLICATION_PERMISSIONS
                     .iter()
-                    .map(|p| ResourceAccess { id: p.id, kind: "Role".into() })
+                    .map(|p| ResourceAccess {
+                        id: p.id,
+                        kind: "Role".into(),
+                    })
                     .collect(),
             }],
             ..Default::default()
@@ -201,7 +230,11 @@ pub fn plan(
     let signing_key = SigningKeyRecord {
         kid: key.kid.clone(),
         alg: key.alg.as_str().into(),
-        sealed_private_key: master.seal(&key.private_pkcs8, &crate::keys::aad(tenant.id, &key.kid), rng),
+        sealed_private_key: master.seal(
+            &key.private_pkcs8,
+            &crate::keys::aad(tenant.id, &key.kid),
+            rng,
+        ),
         public_jwk: key.public_jwk.clone(),
         created_at: now,
         active_from: now,

@@ -67,7 +67,10 @@ impl std::fmt::Debug for Config {
             .field("tls_key", &self.tls_key)
             .field("log_format", &self.log_format)
             .field("log_level", &self.log_level)
-            .field("master_key", &self.master_key.as_ref().map(|_| "<redacted>"))
+            .field(
+                "master_key",
+                &self.master_key.as_ref().map(|_| "<redacted>"),
+            )
             .field("db_connect_attempts", &self.db_connect_attempts)
             .finish_non_exhaustive()
     }
@@ -75,11 +78,18 @@ impl std::fmt::Debug for Config {
 
 /// `postgres://user:password@host/db` → `postgres://user:***@host/db`.
 pub fn redact_url(url: &str) -> String {
-    let Some(scheme_end) = url.find("://").map(|i| i + 3) else { return url.to_string() };
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return url.to_string();
+    };
     let rest = &url[scheme_end..];
     match (rest.find('@'), rest.find(':')) {
         (Some(at), Some(colon)) if colon < at => {
-            format!("{}{}:***{}", &url[..scheme_end], &rest[..colon], &rest[at..])
+            format!(
+                "{}{}:***{}",
+                &url[..scheme_end],
+                &rest[..colon],
+                &rest[at..]
+            )
         }
         _ => url.to_string(),
     }
@@ -138,12 +148,21 @@ mod tests {
 
     #[test]
     fn urls_are_redacted_and_derived() {
-        assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(
+            redact_url("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
         assert_eq!(redact_url("sqlite:///x/y.db"), "sqlite:///x/y.db");
         let c = Config::default();
         assert_eq!(c.public_url_for(c.listen), "http://127.0.0.1:8080");
         assert_eq!(c.database_url(), "sqlite://./tessera-data/tessera.db");
-        let dbg = format!("{:?}", Config { master_key: Some("c2VjcmV0".into()), ..c });
+        let dbg = format!(
+            "{:?}",
+            Config {
+                master_key: Some("c2VjcmV0".into()),
+                ..c
+            }
+        );
         assert!(!dbg.contains("c2VjcmV0"));
     }
 }

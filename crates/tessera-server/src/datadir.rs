@@ -11,7 +11,10 @@ pub const MASTER_KEY_FILE: &str = "master.key";
 pub const BOOTSTRAP_FILE: &str = "bootstrap.json";
 
 fn err(key: &str, message: String) -> ConfigError {
-    ConfigError { key: key.into(), message }
+    ConfigError {
+        key: key.into(),
+        message,
+    }
 }
 
 /// The effective uid of this process: the owner of `/proc/self` (safe code,
@@ -30,9 +33,13 @@ pub fn prepare(dir: &Path) -> Result<(), ConfigError> {
             .create(dir)
             .map_err(|e| err("data_dir", format!("cannot create {}: {e}", dir.display())))?;
     }
-    let meta = fs::metadata(dir).map_err(|e| err("data_dir", format!("cannot read {}: {e}", dir.display())))?;
+    let meta = fs::metadata(dir)
+        .map_err(|e| err("data_dir", format!("cannot read {}: {e}", dir.display())))?;
     if !meta.is_dir() {
-        return Err(err("data_dir", format!("{} is not a directory", dir.display())));
+        return Err(err(
+            "data_dir",
+            format!("{} is not a directory", dir.display()),
+        ));
     }
     let mode = meta.permissions().mode() & 0o777;
     if mode & 0o022 != 0 {
@@ -49,7 +56,11 @@ pub fn prepare(dir: &Path) -> Result<(), ConfigError> {
         if meta.uid() != uid {
             return Err(err(
                 "data_dir",
-                format!("{} is owned by uid {}, not by this process (uid {uid})", dir.display(), meta.uid()),
+                format!(
+                    "{} is owned by uid {}, not by this process (uid {uid})",
+                    dir.display(),
+                    meta.uid()
+                ),
             ));
         }
     }
@@ -71,8 +82,12 @@ pub fn master_key(configured: Option<&str>, dir: &Path) -> Result<MasterKey, Con
             .map_err(|e| err("master_key", format!("{}: {e}", path.display())));
     }
     let key = MasterKey::generate(&mut rand::rngs::OsRng);
-    write_new_private(&path, key.to_base64().as_bytes())
-        .map_err(|e| err("master_key", format!("cannot create {}: {e}", path.display())))?;
+    write_new_private(&path, key.to_base64().as_bytes()).map_err(|e| {
+        err(
+            "master_key",
+            format!("cannot create {}: {e}", path.display()),
+        )
+    })?;
     tracing::info!(path = %path.display(), key_id = %key.key_id(), "created a new master key");
     Ok(key)
 }
@@ -97,9 +112,11 @@ pub fn private_file_problem(path: &Path) -> Option<String> {
         ));
     }
     match my_uid() {
-        Some(uid) if meta.uid() != uid => {
-            Some(format!("{} is owned by uid {}, not by this process (uid {uid})", path.display(), meta.uid()))
-        }
+        Some(uid) if meta.uid() != uid => Some(format!(
+            "{} is owned by uid {}, not by this process (uid {uid})",
+            path.display(),
+            meta.uid()
+        )),
         _ => None,
     }
 }
@@ -116,7 +133,11 @@ pub fn write_new_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     ));
     let _ = fs::remove_file(&tmp);
     let result = (|| {
-        let mut f = OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp)?;
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)?;
         f.write_all(contents)?;
         f.sync_all()?;
         fs::hard_link(&tmp, path)?;
@@ -139,16 +160,25 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("data");
         prepare(&dir).unwrap();
-        assert_eq!(fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);
+        assert_eq!(
+            fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
+            0o700
+        );
         mode(&dir, 0o777);
         let e = prepare(&dir).unwrap_err();
         assert_eq!(e.key, "data_dir");
-        assert!(e.message.contains("777") && e.message.contains("chmod 700"), "{e}");
+        assert!(
+            e.message.contains("777") && e.message.contains("chmod 700"),
+            "{e}"
+        );
         mode(&dir, 0o750);
         prepare(&dir).unwrap();
         let file = tmp.path().join("file");
         fs::write(&file, "x").unwrap();
-        assert!(prepare(&file).unwrap_err().message.contains("not a directory"));
+        assert!(prepare(&file)
+            .unwrap_err()
+            .message
+            .contains("not a directory"));
     }
 
     #[test]
@@ -156,7 +186,10 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let k1 = master_key(None, tmp.path()).unwrap();
         let path = tmp.path().join(MASTER_KEY_FILE);
-        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
         let k2 = master_key(None, tmp.path()).unwrap();
         assert_eq!(k1.key_id(), k2.key_id());
         mode(&path, 0o644);
@@ -176,7 +209,14 @@ mod tests {
         write_new_private(&p, b"one").unwrap();
         assert!(write_new_private(&p, b"two").is_err());
         assert_eq!(fs::read(&p).unwrap(), b"one");
-        assert_eq!(fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
-        assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 1, "temp file left behind");
+        assert_eq!(
+            fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert_eq!(
+            fs::read_dir(tmp.path()).unwrap().count(),
+            1,
+            "temp file left behind"
+        );
     }
 }

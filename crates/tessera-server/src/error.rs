@@ -15,7 +15,11 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into() }
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
     }
 
     pub fn unavailable() -> Self {
@@ -27,7 +31,11 @@ impl ApiError {
     }
 
     pub fn internal() -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "generalException", "An internal error occurred.")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "generalException",
+            "An internal error occurred.",
+        )
     }
 }
 
@@ -38,7 +46,11 @@ impl From<StoreError> for ApiError {
                 tracing::warn!(%detail, "database unavailable");
                 Self::unavailable()
             }
-            StoreError::NotFound => Self::new(StatusCode::NOT_FOUND, "Request_ResourceNotFound", "Resource not found."),
+            StoreError::NotFound => Self::new(
+                StatusCode::NOT_FOUND,
+                "Request_ResourceNotFound",
+                "Resource not found.",
+            ),
             StoreError::Conflict(m) => Self::new(StatusCode::CONFLICT, "Request_BadRequest", m),
             StoreError::InvalidReference(m) | StoreError::InvalidInput(m) => {
                 Self::new(StatusCode::BAD_REQUEST, "Request_BadRequest", m)
@@ -56,9 +68,11 @@ impl IntoResponse for ApiError {
         let body = serde_json::json!({ "error": { "code": self.code, "message": self.message } });
         let mut res = (self.status, Json(body)).into_response();
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
-            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
-        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         res
     }
 }

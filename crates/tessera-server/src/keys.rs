@@ -13,16 +13,23 @@ pub fn aad(tenant: TenantId, kid: &str) -> Vec<u8> {
 }
 
 /// Unseals and parses the tenant's signing keys that are not retired.
-pub async fn load(store: &dyn Store, tenant: TenantId, master: &MasterKey) -> anyhow::Result<Vec<SigningKey>> {
+pub async fn load(
+    store: &dyn Store,
+    tenant: TenantId,
+    master: &MasterKey,
+) -> anyhow::Result<Vec<SigningKey>> {
     let mut keys = Vec::new();
     for record in store.list_signing_keys(tenant).await? {
         if record.retired_at.is_some() {
             continue;
         }
-        let alg: SigningAlg = record
-            .alg
-            .parse()
-            .map_err(|_| anyhow::anyhow!("signing key {} has an unknown algorithm {:?}", record.kid, record.alg))?;
+        let alg: SigningAlg = record.alg.parse().map_err(|_| {
+            anyhow::anyhow!(
+                "signing key {} has an unknown algorithm {:?}",
+                record.kid,
+                record.alg
+            )
+        })?;
         let der = master.open(&record.sealed_private_key, &aad(tenant, &record.kid)).map_err(|_| {
             anyhow::anyhow!(
                 "cannot decrypt signing key {} with the configured master key (key id {}): \
@@ -31,7 +38,10 @@ pub async fn load(store: &dyn Store, tenant: TenantId, master: &MasterKey) -> an
                 master.key_id()
             )
         })?;
-        keys.push(SigningKey::from_pkcs8(alg, record.kid.clone(), &der).context("parsing a signing key")?);
+        keys.push(
+            SigningKey::from_pkcs8(alg, record.kid.clone(), &der)
+                .context("parsing a signing key")?,
+        );
     }
     Ok(keys)
 }

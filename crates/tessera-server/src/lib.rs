@@ -1,7 +1,10 @@
 //! Tessera's HTTP edge: configuration, start-up (data directory, master key,
 //! database, bootstrap), the router and its middleware, and shutdown. Handlers
 //! are thin; protocol rules live in the engine crates.
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 pub mod app;
 pub mod bootstrap;

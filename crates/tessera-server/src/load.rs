@@ -15,7 +15,10 @@ pub struct ConfigError {
 }
 
 fn err(key: &str, message: impl Into<String>) -> ConfigError {
-    ConfigError { key: key.into(), message: message.into() }
+    ConfigError {
+        key: key.into(),
+        message: message.into(),
+    }
 }
 
 /// The configuration keys, which are also the accepted `TESSERA_*` variables.
@@ -79,7 +82,10 @@ pub struct ServeFlags {
 
 /// Loads and validates the configuration for `serve`/`migrate`.
 pub fn load(flags: &ServeFlags) -> Result<Config, ConfigError> {
-    let file = flags.config.clone().or_else(|| std::env::var_os("TESSERA_CONFIG").map(PathBuf::from));
+    let file = flags
+        .config
+        .clone()
+        .or_else(|| std::env::var_os("TESSERA_CONFIG").map(PathBuf::from));
     load_from(figment(file.as_deref(), flags)?)
 }
 
@@ -88,11 +94,16 @@ pub fn figment(file: Option<&Path>, flags: &ServeFlags) -> Result<Figment, Confi
     let mut fig = Figment::from(Serialized::defaults(Config::default()));
     if let Some(path) = file {
         if !path.is_file() {
-            return Err(err("config", format!("configuration file {} does not exist", path.display())));
+            return Err(err(
+                "config",
+                format!("configuration file {} does not exist", path.display()),
+            ));
         }
         fig = fig.merge(Toml::file_exact(path));
     }
-    Ok(fig.merge(Env::prefixed("TESSERA_").only(KEYS)).merge(Serialized::defaults(flags)))
+    Ok(fig
+        .merge(Env::prefixed("TESSERA_").only(KEYS))
+        .merge(Serialized::defaults(flags)))
 }
 
 /// Extracts and validates a configuration from any set of sources.
@@ -107,7 +118,10 @@ fn figment_error(e: figment::Error) -> ConfigError {
     let key = e.path.join(".");
     let message = match &e.kind {
         Kind::UnknownField(field, _) => {
-            return err(field, format!("unknown key (valid keys: {})", KEYS.join(", ")));
+            return err(
+                field,
+                format!("unknown key (valid keys: {})", KEYS.join(", ")),
+            );
         }
         _ if key == "master_key" => "has the wrong type".to_string(),
         Kind::InvalidType(actual, expected) if key == "listen" => {
@@ -131,16 +145,32 @@ pub fn validate(c: &Config) -> Result<(), ConfigError> {
         check_public_url(url)?;
     }
     if let Some(db) = &c.database {
-        if !(db.starts_with("sqlite:") || db.starts_with("postgres://") || db.starts_with("postgresql://")) {
+        if !(db.starts_with("sqlite:")
+            || db.starts_with("postgres://")
+            || db.starts_with("postgresql://"))
+        {
             return Err(err(
                 "database",
-                format!("{} is not supported: use sqlite://PATH or postgres://USER:PASSWORD@HOST/DB", redact_url(db)),
+                format!(
+                    "{} is not supported: use sqlite://PATH or postgres://USER:PASSWORD@HOST/DB",
+                    redact_url(db)
+                ),
             ));
         }
     }
     match (&c.tls_cert, &c.tls_key) {
-        (Some(_), None) => return Err(err("tls_key", "tls_cert is set but tls_key is not: give both or neither")),
-        (None, Some(_)) => return Err(err("tls_cert", "tls_key is set but tls_cert is not: give both or neither")),
+        (Some(_), None) => {
+            return Err(err(
+                "tls_key",
+                "tls_cert is set but tls_key is not: give both or neither",
+            ))
+        }
+        (None, Some(_)) => {
+            return Err(err(
+                "tls_cert",
+                "tls_key is set but tls_cert is not: give both or neither",
+            ))
+        }
         (Some(cert), Some(key)) => {
             for (name, path) in [("tls_cert", cert), ("tls_key", key)] {
                 if std::fs::File::open(path).is_err() {
@@ -151,11 +181,20 @@ pub fn validate(c: &Config) -> Result<(), ConfigError> {
         (None, None) => {}
     }
     if tracing_subscriber::EnvFilter::try_new(&c.log_level).is_err() {
-        return Err(err("log_level", format!("{:?} is not a log filter (e.g. info, debug, tessera_server=debug)", c.log_level)));
+        return Err(err(
+            "log_level",
+            format!(
+                "{:?} is not a log filter (e.g. info, debug, tessera_server=debug)",
+                c.log_level
+            ),
+        ));
     }
     if let Some(k) = &c.master_key {
         if tessera_crypto::MasterKey::from_base64(k).is_err() {
-            return Err(err("master_key", "must be 32 bytes encoded in base64 (e.g. `openssl rand -base64 32`)"));
+            return Err(err(
+                "master_key",
+                "must be 32 bytes encoded in base64 (e.g. `openssl rand -base64 32`)",
+            ));
         }
     }
     if c.data_dir.as_os_str().is_empty() {
@@ -228,11 +267,17 @@ mod tests {
             ("database = \"mysql://u:p@h/db\"", "database"),
             ("tls_cert = \"/nonexistent/cert.pem\"", "tls_key"),
             ("tls_key = \"/nonexistent/key.pem\"", "tls_cert"),
-            ("tls_cert = \"/nonexistent/c.pem\"\ntls_key = \"/nonexistent/k.pem\"", "tls_cert"),
+            (
+                "tls_cert = \"/nonexistent/c.pem\"\ntls_key = \"/nonexistent/k.pem\"",
+                "tls_cert",
+            ),
             ("log_format = \"xml\"", "log_format"),
             ("log_level = \"==\"", "log_level"),
             ("master_key = \"not base64!!\"", "master_key"),
-            ("master_key = \"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==\"", "master_key"),
+            (
+                "master_key = \"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==\"",
+                "master_key",
+            ),
             ("master_key = 12", "master_key"),
             ("db_connect_attempts = 0", "db_connect_attempts"),
             ("db_connect_attempts = -1", "db_connect_attempts"),
@@ -246,7 +291,10 @@ mod tests {
         }
         let e = from_toml("listen = 5").unwrap_err();
         assert!(e.message.contains("HOST:PORT"), "{e}");
-        assert!(from_toml("listn = 1").unwrap_err().message.contains("valid keys"));
+        assert!(from_toml("listn = 1")
+            .unwrap_err()
+            .message
+            .contains("valid keys"));
     }
 
     #[test]
@@ -260,18 +308,26 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's closure signature
     fn precedence_is_file_then_env_then_flags() {
         Jail::expect_with(|jail| {
-            jail.create_file("t.toml", "listen = \"127.0.0.1:1001\"\nlog_level = \"debug\"\ndata_dir = \"from-file\"")?;
+            jail.create_file(
+                "t.toml",
+                "listen = \"127.0.0.1:1001\"\nlog_level = \"debug\"\ndata_dir = \"from-file\"",
+            )?;
             jail.set_env("TESSERA_LISTEN", "127.0.0.1:1002");
             jail.set_env("TESSERA_DATA_DIR", "from-env");
             jail.set_env("TESSERA_TEST_SOMETHING", "ignored");
-            let flags = ServeFlags { listen: Some("127.0.0.1:1003".into()), ..Default::default() };
+            let flags = ServeFlags {
+                listen: Some("127.0.0.1:1003".into()),
+                ..Default::default()
+            };
             let c = load_from(figment(Some(Path::new("t.toml")), &flags).unwrap()).unwrap();
             assert_eq!(c.listen.port(), 1003, "flag wins");
             assert_eq!(c.data_dir, PathBuf::from("from-env"), "env beats file");
             assert_eq!(c.log_level, "debug", "file beats default");
-            let c = load_from(figment(Some(Path::new("t.toml")), &ServeFlags::default()).unwrap()).unwrap();
+            let c = load_from(figment(Some(Path::new("t.toml")), &ServeFlags::default()).unwrap())
+                .unwrap();
             assert_eq!(c.listen.port(), 1002);
             jail.set_env("TESSERA_LISTEN", "nope");
             let e = load_from(figment(None, &ServeFlags::default()).unwrap()).unwrap_err();
@@ -282,7 +338,11 @@ mod tests {
 
     #[test]
     fn missing_config_file_is_an_error() {
-        let e = figment(Some(Path::new("/nonexistent/tessera.toml")), &ServeFlags::default()).unwrap_err();
+        let e = figment(
+            Some(Path::new("/nonexistent/tessera.toml")),
+            &ServeFlags::default(),
+        )
+        .unwrap_err();
         assert_eq!(e.key, "config");
     }
 }

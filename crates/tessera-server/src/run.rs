@@ -10,7 +10,10 @@ use tessera_model::Clock;
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     crate::telemetry::init_logging(config.log_format, &config.log_level);
     let running = server::start(config).await?;
-    println!("Tessera is running at {} (tenant {}).", running.base_url, running.tenant_id);
+    println!(
+        "Tessera is running at {} (tenant {}).",
+        running.base_url, running.tenant_id
+    );
     match &running.bootstrap_file {
         Some(path) => println!(
             "First start: credentials for the admin user and a directory API client were written to {} (mode 0600).\n\
@@ -69,12 +72,16 @@ pub fn dev_cert(out: &Path, force: bool) -> anyhow::Result<Vec<PathBuf>> {
     ];
     if !force {
         if let Some((p, _, _)) = files.iter().find(|(p, _, _)| p.exists()) {
-            anyhow::bail!("{} exists; pass --force to replace the development certificate", p.display());
+            anyhow::bail!(
+                "{} exists; pass --force to replace the development certificate",
+                p.display()
+            );
         }
     }
     let mut written = Vec::new();
     for (path, contents, private) in files {
-        write_file(&path, contents, private).with_context(|| format!("writing {}", path.display()))?;
+        write_file(&path, contents, private)
+            .with_context(|| format!("writing {}", path.display()))?;
         written.push(path);
     }
     Ok(written)
@@ -84,7 +91,12 @@ fn write_file(path: &Path, contents: &[u8], private: bool) -> std::io::Result<()
     use std::io::Write;
     use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
     let mode = if private { 0o600 } else { 0o644 };
-    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(mode).open(path)?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(mode)
+        .open(path)?;
     f.set_permissions(std::fs::Permissions::from_mode(mode))?;
     f.write_all(contents)?;
     f.sync_all()

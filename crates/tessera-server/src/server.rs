@@ -75,12 +75,22 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
                 backoff = (backoff * 2).min(max_backoff);
             }
             Err(StoreError::Unavailable(e)) => {
-                anyhow::bail!("database unreachable after {attempts} attempts ({}): {e}", redact_url(&url))
+                anyhow::bail!(
+                    "database unreachable after {attempts} attempts ({}): {e}",
+                    redact_url(&url)
+                )
             }
             Err(StoreError::InvalidInput(m)) => {
-                return Err(ConfigError { key: "database".into(), message: m }.into());
+                return Err(ConfigError {
+                    key: "database".into(),
+                    message: m,
+                }
+                .into());
             }
-            Err(e) => return Err(anyhow::Error::new(e).context(format!("opening the database {}", redact_url(&url)))),
+            Err(e) => {
+                return Err(anyhow::Error::new(e)
+                    .context(format!("opening the database {}", redact_url(&url))))
+            }
         }
     }
     anyhow::bail!("database unreachable ({})", redact_url(&url))
@@ -94,11 +104,14 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
     datadir::prepare(&config.data_dir)?;
     let master = datadir::master_key(config.master_key.as_deref(), &config.data_dir)?;
     let store = open_store(&config).await?;
-    let boot = bootstrap::ensure(store.as_ref(), &master, &config.data_dir, SystemClock.now()).await?;
+    let boot =
+        bootstrap::ensure(store.as_ref(), &master, &config.data_dir, SystemClock.now()).await?;
     let signing_keys = crate::keys::load(store.as_ref(), boot.tenant_id, &master).await?;
 
-    let listener = std::net::TcpListener::bind(config.listen)
-        .map_err(|e| ConfigError { key: "listen".into(), message: format!("cannot listen on {}: {e}", config.listen) })?;
+    let listener = std::net::TcpListener::bind(config.listen).map_err(|e| ConfigError {
+        key: "listen".into(),
+        message: format!("cannot listen on {}: {e}", config.listen),
+    })?;
     listener.set_nonblocking(true)?;
     let local_addr = listener.local_addr()?;
     let base_url = config.public_url_for(local_addr);
@@ -117,7 +130,10 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
         (Some(cert), Some(key)) => {
             let rustls = RustlsConfig::from_pem_file(cert, key)
                 .await
-                .map_err(|e| ConfigError { key: "tls_cert".into(), message: format!("cannot load the certificate or key: {e}") })?;
+                .map_err(|e| ConfigError {
+                    key: "tls_cert".into(),
+                    message: format!("cannot load the certificate or key: {e}"),
+                })?;
             let server = axum_server::from_tcp_rustls(listener, rustls).handle(handle.clone());
             tokio::spawn(async move { server.serve(app).await })
         }

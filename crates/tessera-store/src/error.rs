@@ -67,7 +67,9 @@ impl From<sqlx::Error> for StoreError {
 }
 
 fn constraint_name(db: &dyn sqlx::error::DatabaseError) -> String {
-    db.constraint().map(str::to_string).unwrap_or_else(|| db.message().to_string())
+    db.constraint()
+        .map(str::to_string)
+        .unwrap_or_else(|| db.message().to_string())
 }
 
 /// PostgreSQL SQLSTATEs that mean "the server went away or is starting":

@@ -24,7 +24,10 @@ where
             let conn = conn.acquire().await?;
             let applied = conn.list_applied_migrations().await?;
             let found = applied.iter().map(|a| a.version).max().unwrap_or(0);
-            Err(StoreError::SchemaTooNew { found, known: latest(m) })
+            Err(StoreError::SchemaTooNew {
+                found,
+                known: latest(m),
+            })
         }
         Err(e) => Err(e.into()),
     }

@@ -16,7 +16,9 @@ pub struct PgStore {
 impl PgStore {
     pub async fn open(opts: &ConnectOptions) -> StoreResult<Self> {
         let connect = PgConnectOptions::from_str(&opts.url)
-            .map_err(|e| StoreError::InvalidInput(format!("bad PostgreSQL URL: {}", redact(&e.to_string()))))?
+            .map_err(|e| {
+                StoreError::InvalidInput(format!("bad PostgreSQL URL: {}", redact(&e.to_string())))
+            })?
             .application_name("tessera");
         let pool = PgPoolOptions::new()
             .max_connections(opts.max_connections.max(2))

@@ -76,72 +76,219 @@ pub trait TenantStore: Send + Sync {
 #[async_trait]
 pub trait UserStore: Send + Sync {
     /// Fails with `Conflict` when the userPrincipalName is taken (case-insensitive).
-    async fn create_user(&self, t: TenantId, user: &NewUser, now: OffsetDateTime) -> StoreResult<User>;
+    async fn create_user(
+        &self,
+        t: TenantId,
+        user: &NewUser,
+        now: OffsetDateTime,
+    ) -> StoreResult<User>;
     async fn get_user(&self, t: TenantId, id: ObjectId) -> StoreResult<Option<User>>;
     async fn get_user_by_upn(&self, t: TenantId, upn: &str) -> StoreResult<Option<User>>;
     /// Users ordered by id, after `after` (keyset paging).
-    async fn list_users(&self, t: TenantId, after: Option<ObjectId>, limit: u32) -> StoreResult<Vec<User>>;
+    async fn list_users(
+        &self,
+        t: TenantId,
+        after: Option<ObjectId>,
+        limit: u32,
+    ) -> StoreResult<Vec<User>>;
     /// Writes every property of `user`; `NotFound` if it does not exist.
     async fn update_user(&self, t: TenantId, user: &User, now: OffsetDateTime) -> StoreResult<()>;
     /// Deletes the user and its memberships and assignments.
     async fn delete_user(&self, t: TenantId, id: ObjectId, now: OffsetDateTime) -> StoreResult<()>;
     async fn user_password_hash(&self, t: TenantId, id: ObjectId) -> StoreResult<Option<String>>;
-    async fn set_user_password_hash(&self, t: TenantId, id: ObjectId, phc: &str, now: OffsetDateTime) -> StoreResult<()>;
+    async fn set_user_password_hash(
+        &self,
+        t: TenantId,
+        id: ObjectId,
+        phc: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
 }
 
 #[async_trait]
 pub trait GroupStore: Send + Sync {
-    async fn create_group(&self, t: TenantId, group: &Group, now: OffsetDateTime) -> StoreResult<()>;
+    async fn create_group(
+        &self,
+        t: TenantId,
+        group: &Group,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
     async fn get_group(&self, t: TenantId, id: ObjectId) -> StoreResult<Option<Group>>;
-    async fn list_groups(&self, t: TenantId, after: Option<ObjectId>, limit: u32) -> StoreResult<Vec<Group>>;
-    async fn delete_group(&self, t: TenantId, id: ObjectId, now: OffsetDateTime) -> StoreResult<()>;
+    async fn list_groups(
+        &self,
+        t: TenantId,
+        after: Option<ObjectId>,
+        limit: u32,
+    ) -> StoreResult<Vec<Group>>;
+    async fn delete_group(&self, t: TenantId, id: ObjectId, now: OffsetDateTime)
+        -> StoreResult<()>;
     /// Adds a direct member. `InvalidReference` for an unknown member or a
     /// membership loop; `Conflict` if already a member.
-    async fn add_group_member(&self, t: TenantId, group: ObjectId, member: Member, now: OffsetDateTime) -> StoreResult<()>;
-    async fn remove_group_member(&self, t: TenantId, group: ObjectId, member: ObjectId, now: OffsetDateTime) -> StoreResult<()>;
+    async fn add_group_member(
+        &self,
+        t: TenantId,
+        group: ObjectId,
+        member: Member,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    async fn remove_group_member(
+        &self,
+        t: TenantId,
+        group: ObjectId,
+        member: ObjectId,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
     async fn list_group_members(&self, t: TenantId, group: ObjectId) -> StoreResult<Vec<Member>>;
     /// Every group that contains `member`, directly or through nested groups.
-    async fn transitive_member_of(&self, t: TenantId, member: ObjectId) -> StoreResult<Vec<ObjectId>>;
+    async fn transitive_member_of(
+        &self,
+        t: TenantId,
+        member: ObjectId,
+    ) -> StoreResult<Vec<ObjectId>>;
 }
 
 #[async_trait]
 pub trait AppStore: Send + Sync {
     /// Fails with `Conflict` when the appId is taken.
-    async fn create_application(&self, t: TenantId, app: &Application, now: OffsetDateTime) -> StoreResult<()>;
+    async fn create_application(
+        &self,
+        t: TenantId,
+        app: &Application,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
     async fn get_application(&self, t: TenantId, id: ObjectId) -> StoreResult<Option<Application>>;
     /// The application with this client id and its home tenant. appIds are
     /// global, so this is the one lookup that is not scoped by a tenant.
-    async fn application_by_app_id(&self, app_id: AppId) -> StoreResult<Option<(TenantId, Application)>>;
-    async fn list_applications(&self, t: TenantId, after: Option<ObjectId>, limit: u32) -> StoreResult<Vec<Application>>;
-    async fn update_application(&self, t: TenantId, app: &Application, now: OffsetDateTime) -> StoreResult<()>;
+    async fn application_by_app_id(
+        &self,
+        app_id: AppId,
+    ) -> StoreResult<Option<(TenantId, Application)>>;
+    async fn list_applications(
+        &self,
+        t: TenantId,
+        after: Option<ObjectId>,
+        limit: u32,
+    ) -> StoreResult<Vec<Application>>;
+    async fn update_application(
+        &self,
+        t: TenantId,
+        app: &Application,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
     /// Deletes the application, its credentials, and its service principal in the home tenant.
-    async fn delete_application(&self, t: TenantId, id: ObjectId, now: OffsetDateTime) -> StoreResult<()>;
-    async fn add_password_credential(&self, t: TenantId, app: ObjectId, cred: &PasswordCredential, digest: &[u8; 32], now: OffsetDateTime) -> StoreResult<()>;
-    async fn remove_password_credential(&self, t: TenantId, app: ObjectId, key_id: Uuid, now: OffsetDateTime) -> StoreResult<()>;
+    async fn delete_application(
+        &self,
+        t: TenantId,
+        id: ObjectId,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    async fn add_password_credential(
+        &self,
+        t: TenantId,
+        app: ObjectId,
+        cred: &PasswordCredential,
+        digest: &[u8; 32],
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    async fn remove_password_credential(
+        &self,
+        t: TenantId,
+        app: ObjectId,
+        key_id: Uuid,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
     /// Secret metadata with each secret's SHA-256 digest.
-    async fn list_password_credentials(&self, t: TenantId, app: ObjectId) -> StoreResult<Vec<(PasswordCredential, Vec<u8>)>>;
-    async fn add_key_credential(&self, t: TenantId, app: ObjectId, cred: &KeyCredential, now: OffsetDateTime) -> StoreResult<()>;
-    async fn list_key_credentials(&self, t: TenantId, app: ObjectId) -> StoreResult<Vec<KeyCredential>>;
+    async fn list_password_credentials(
+        &self,
+        t: TenantId,
+        app: ObjectId,
+    ) -> StoreResult<Vec<(PasswordCredential, Vec<u8>)>>;
+    async fn add_key_credential(
+        &self,
+        t: TenantId,
+        app: ObjectId,
+        cred: &KeyCredential,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    async fn list_key_credentials(
+        &self,
+        t: TenantId,
+        app: ObjectId,
+    ) -> StoreResult<Vec<KeyCredential>>;
 
     /// Fails with `Conflict` when the tenant has a service principal for the appId.
-    async fn create_service_principal(&self, t: TenantId, sp: &ServicePrincipal, now: OffsetDateTime) -> StoreResult<()>;
-    async fn get_service_principal(&self, t: TenantId, id: ObjectId) -> StoreResult<Option<ServicePrincipal>>;
-    async fn service_principal_by_app_id(&self, t: TenantId, app_id: AppId) -> StoreResult<Option<ServicePrincipal>>;
-    async fn list_service_principals(&self, t: TenantId, after: Option<ObjectId>, limit: u32) -> StoreResult<Vec<ServicePrincipal>>;
+    async fn create_service_principal(
+        &self,
+        t: TenantId,
+        sp: &ServicePrincipal,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    async fn get_service_principal(
+        &self,
+        t: TenantId,
+        id: ObjectId,
+    ) -> StoreResult<Option<ServicePrincipal>>;
+    async fn service_principal_by_app_id(
+        &self,
+        t: TenantId,
+        app_id: AppId,
+    ) -> StoreResult<Option<ServicePrincipal>>;
+    async fn list_service_principals(
+        &self,
+        t: TenantId,
+        after: Option<ObjectId>,
+        limit: u32,
+    ) -> StoreResult<Vec<ServicePrincipal>>;
 }
 
 #[async_trait]
 pub trait GrantStore: Send + Sync {
-    async fn create_app_role_assignment(&self, t: TenantId, a: &AppRoleAssignment, now: OffsetDateTime) -> StoreResult<()>;
+    async fn create_app_role_assignment(
+        &self,
+        t: TenantId,
+        a: &AppRoleAssignment,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
     /// Assignments held by a principal (Graph `appRoleAssignments`).
-    async fn app_role_assignments_of(&self, t: TenantId, principal: ObjectId) -> StoreResult<Vec<AppRoleAssignment>>;
+    async fn app_role_assignments_of(
+        &self,
+        t: TenantId,
+        principal: ObjectId,
+    ) -> StoreResult<Vec<AppRoleAssignment>>;
     /// Assignments granted on a resource service principal (Graph `appRoleAssignedTo`).
-    async fn app_role_assigned_to(&self, t: TenantId, resource: ObjectId) -> StoreResult<Vec<AppRoleAssignment>>;
-    async fn delete_app_role_assignment(&self, t: TenantId, id: ObjectId, now: OffsetDateTime) -> StoreResult<()>;
-    async fn create_oauth2_permission_grant(&self, t: TenantId, g: &OAuth2PermissionGrant, now: OffsetDateTime) -> StoreResult<()>;
-    async fn oauth2_permission_grants_for_client(&self, t: TenantId, client: ObjectId) -> StoreResult<Vec<OAuth2PermissionGrant>>;
-    async fn create_directory_role_assignment(&self, t: TenantId, a: &DirectoryRoleAssignment, now: OffsetDateTime) -> StoreResult<()>;
-    async fn directory_role_assignments_of(&self, t: TenantId, principal: ObjectId) -> StoreResult<Vec<DirectoryRoleAssignment>>;
+    async fn app_role_assigned_to(
+        &self,
+        t: TenantId,
+        resource: ObjectId,
+    ) -> StoreResult<Vec<AppRoleAssignment>>;
+    async fn delete_app_role_assignment(
+        &self,
+        t: TenantId,
+        id: ObjectId,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    async fn create_oauth2_permission_grant(
+        &self,
+        t: TenantId,
+        g: &OAuth2PermissionGrant,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    async fn oauth2_permission_grants_for_client(
+        &self,
+        t: TenantId,
+        client: ObjectId,
+    ) -> StoreResult<Vec<OAuth2PermissionGrant>>;
+    async fn create_directory_role_assignment(
+        &self,
+        t: TenantId,
+        a: &DirectoryRoleAssignment,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    async fn directory_role_assignments_of(
+        &self,
+        t: TenantId,
+        principal: ObjectId,
+    ) -> StoreResult<Vec<DirectoryRoleAssignment>>;
 }
 
 #[async_trait]
@@ -149,7 +296,12 @@ pub trait KeyStore: Send + Sync {
     async fn insert_signing_key(&self, t: TenantId, key: &SigningKeyRecord) -> StoreResult<()>;
     /// All keys of the tenant, newest first (including retired ones).
     async fn list_signing_keys(&self, t: TenantId) -> StoreResult<Vec<SigningKeyRecord>>;
-    async fn retire_signing_key(&self, t: TenantId, kid: &str, at: OffsetDateTime) -> StoreResult<()>;
+    async fn retire_signing_key(
+        &self,
+        t: TenantId,
+        kid: &str,
+        at: OffsetDateTime,
+    ) -> StoreResult<()>;
 }
 
 #[async_trait]
@@ -160,11 +312,27 @@ pub trait ChangeStore: Send + Sync {
 
 /// The whole store.
 pub trait Store:
-    OpsStore + TenantStore + UserStore + GroupStore + AppStore + GrantStore + KeyStore + ChangeStore + 'static
+    OpsStore
+    + TenantStore
+    + UserStore
+    + GroupStore
+    + AppStore
+    + GrantStore
+    + KeyStore
+    + ChangeStore
+    + 'static
 {
 }
 
 impl<T> Store for T where
-    T: OpsStore + TenantStore + UserStore + GroupStore + AppStore + GrantStore + KeyStore + ChangeStore + 'static
+    T: OpsStore
+        + TenantStore
+        + UserStore
+        + GroupStore
+        + AppStore
+        + GrantStore
+        + KeyStore
+        + ChangeStore
+        + 'static
 {
 }

@@ -39,7 +39,10 @@ pub struct TestDb {
 
 impl TestDb {
     pub async fn new(backend: TestBackend) -> Self {
-        let dir = tempfile::Builder::new().prefix("tessera-test-").tempdir().expect("temp dir");
+        let dir = tempfile::Builder::new()
+            .prefix("tessera-test-")
+            .tempdir()
+            .expect("temp dir");
         set_private(&dir.path().to_path_buf());
         let url = match backend {
             TestBackend::Sqlite => format!("sqlite://{}", dir.path().join("tessera.db").display()),
@@ -70,7 +73,9 @@ async fn create_pg_database() -> String {
     let name = format!("tessera_test_{}", uuid::Uuid::new_v4().simple());
     let mut conn = sqlx::PgConnection::connect(&admin)
         .await
-        .unwrap_or_else(|e| panic!("connecting to the test PostgreSQL at TESSERA_TEST_POSTGRES_URL: {e}"));
+        .unwrap_or_else(|e| {
+            panic!("connecting to the test PostgreSQL at TESSERA_TEST_POSTGRES_URL: {e}")
+        });
     sqlx::query(&format!("CREATE DATABASE {name}"))
         .execute(&mut conn)
         .await
@@ -86,7 +91,10 @@ pub fn replace_db_name(url: &str, db: &str) -> String {
         None => (url, None),
     };
     let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let path_start = base[scheme_end..].find('/').map(|i| i + scheme_end).unwrap_or(base.len());
+    let path_start = base[scheme_end..]
+        .find('/')
+        .map(|i| i + scheme_end)
+        .unwrap_or(base.len());
     let mut out = format!("{}/{}", &base[..path_start], db);
     if let Some(q) = query {
         out.push('?');

@@ -10,7 +10,7 @@
 pub mod db;
 pub mod server;
 
-pub use db::{TestDb, TestBackend};
+pub use db::{TestBackend, TestDb};
 pub use server::{client, TestServer};
 
 /// Declares a test that runs once per backend: `both_backends!(name)` after

@@ -24,7 +24,12 @@ impl TestServer {
             .await
             .unwrap_or_else(|e| panic!("starting a {} test server: {e:#}", db.backend.name()));
         let url = running.base_url.clone();
-        Self { db, url, running: Some(running), client: client() }
+        Self {
+            db,
+            url,
+            running: Some(running),
+            client: client(),
+        }
     }
 
     pub fn running(&self) -> &RunningServer {

@@ -6,7 +6,11 @@ use tessera_server::load::{self, ServeFlags};
 use tessera_server::ConfigError;
 
 #[derive(Parser)]
-#[command(name = "tessera", version, about = "Tessera: a self-hosted, Entra-compatible identity platform")]
+#[command(
+    name = "tessera",
+    version,
+    about = "Tessera: a self-hosted, Entra-compatible identity platform"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -65,10 +69,15 @@ fn main() -> ExitCode {
     }
 }
 
-fn configured(flags: &ServeFlags, run: impl FnOnce(tessera_server::Config) -> anyhow::Result<()>) -> anyhow::Result<()> {
+fn configured(
+    flags: &ServeFlags,
+    run: impl FnOnce(tessera_server::Config) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     run(load::load(flags)?)
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
 }

@@ -43,7 +43,8 @@ impl_get!(sqlx::sqlite::SqliteRow);
 impl_get!(sqlx::postgres::PgRow);
 
 fn parse<T: FromStr>(what: &str, s: &str) -> StoreResult<T> {
-    s.parse().map_err(|_| StoreError::Corrupt(format!("bad {what} {s:?}")))
+    s.parse()
+        .map_err(|_| StoreError::Corrupt(format!("bad {what} {s:?}")))
 }
 
 pub(crate) fn guid<T: FromStr>(r: &impl Get, col: &str) -> StoreResult<T> {
@@ -94,7 +95,8 @@ pub(crate) fn domain(r: &impl Get) -> StoreResult<Domain> {
     })
 }
 
-pub(crate) const USER_COLUMNS: &str = "id, user_principal_name, display_name, given_name, surname, mail, account_enabled, created_at";
+pub(crate) const USER_COLUMNS: &str =
+    "id, user_principal_name, display_name, given_name, surname, mail, account_enabled, created_at";
 
 pub(crate) fn user(r: &impl Get) -> StoreResult<User> {
     Ok(User {
@@ -125,7 +127,10 @@ pub(crate) fn group(r: &impl Get) -> StoreResult<Group> {
 }
 
 pub(crate) fn member(r: &impl Get) -> StoreResult<Member> {
-    Ok(Member { id: guid(r, "member_id")?, kind: kind(r, "member_kind")? })
+    Ok(Member {
+        id: guid(r, "member_id")?,
+        kind: kind(r, "member_kind")?,
+    })
 }
 
 pub(crate) const APP_COLUMNS: &str =

@@ -29,7 +29,11 @@ fn stderr(o: &Output) -> String {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// Spawns `tessera serve` on a free port and waits for /readyz.
@@ -42,12 +46,23 @@ impl Served {
     fn start(data_dir: &Path, database: &str, extra: &[(&str, &str)]) -> Self {
         let port = free_port();
         let listen = format!("127.0.0.1:{port}");
-        let mut cmd = tessera(&["serve", "--listen", &listen, "--data-dir", data_dir.to_str().unwrap(), "--database", database]);
+        let mut cmd = tessera(&[
+            "serve",
+            "--listen",
+            &listen,
+            "--data-dir",
+            data_dir.to_str().unwrap(),
+            "--database",
+            database,
+        ]);
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
         for (k, v) in extra {
             cmd.env(k, v);
         }
-        let mut s = Self { child: cmd.spawn().unwrap(), port };
+        let mut s = Self {
+            child: cmd.spawn().unwrap(),
+            port,
+        };
         s.wait_ready();
         s
     }
@@ -58,7 +73,12 @@ impl Served {
             if let Some(status) = self.child.try_wait().unwrap() {
                 let mut err = String::new();
                 use std::io::Read;
-                self.child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+                self.child
+                    .stderr
+                    .take()
+                    .unwrap()
+                    .read_to_string(&mut err)
+                    .unwrap();
                 panic!("tessera exited early with {status}: {err}");
             }
             if http_status(self.port, "/readyz") == Some(200) {
@@ -82,7 +102,11 @@ fn http_status(port: u16, path: &str) -> Option<u16> {
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(s, "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
     let mut buf = String::new();
     s.read_to_string(&mut buf).ok()?;
     buf.split_whitespace().nth(1)?.parse().ok()
@@ -98,17 +122,64 @@ fn private_dir() -> tempfile::TempDir {
 fn invalid_configuration_exits_2_naming_the_key() {
     let dir = private_dir();
     let d = dir.path().to_str().unwrap();
-    let cases: Vec<(Vec<&str>, Vec<(&str, &str)>, &str)> = vec![
-        (vec!["serve", "--listen", "not-an-address", "--data-dir", d], vec![], "listen"),
-        (vec!["serve", "--public-url", "ftp://x", "--data-dir", d], vec![], "public_url"),
-        (vec!["serve", "--database", "mysql://u:hunter2@h/db", "--data-dir", d], vec![], "database"),
-        (vec!["serve", "--tls-cert", "/nonexistent.pem", "--data-dir", d], vec![], "tls_key"),
-        (vec!["serve", "--log-format", "xml", "--data-dir", d], vec![], "log_format"),
-        (vec!["serve", "--data-dir", d], vec![("TESSERA_LISTEN", "nope")], "listen"),
-        (vec!["serve", "--data-dir", d], vec![("TESSERA_MASTER_KEY", "too-short")], "master_key"),
-        (vec!["serve", "--data-dir", d], vec![("TESSERA_DB_CONNECT_ATTEMPTS", "many")], "db_connect_attempts"),
-        (vec!["serve", "--config", "/nonexistent/tessera.toml"], vec![], "config"),
-        (vec!["migrate", "--listen", "x", "--data-dir", d], vec![], "listen"),
+    type Case<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: Vec<Case> = vec![
+        (
+            vec!["serve", "--listen", "not-an-address", "--data-dir", d],
+            vec![],
+            "listen",
+        ),
+        (
+            vec!["serve", "--public-url", "ftp://x", "--data-dir", d],
+            vec![],
+            "public_url",
+        ),
+        (
+            vec![
+                "serve",
+                "--database",
+                "mysql://u:hunter2@h/db",
+                "--data-dir",
+                d,
+            ],
+            vec![],
+            "database",
+        ),
+        (
+            vec!["serve", "--tls-cert", "/nonexistent.pem", "--data-dir", d],
+            vec![],
+            "tls_key",
+        ),
+        (
+            vec!["serve", "--log-format", "xml", "--data-dir", d],
+            vec![],
+            "log_format",
+        ),
+        (
+            vec!["serve", "--data-dir", d],
+            vec![("TESSERA_LISTEN", "nope")],
+            "listen",
+        ),
+        (
+            vec!["serve", "--data-dir", d],
+            vec![("TESSERA_MASTER_KEY", "too-short")],
+            "master_key",
+        ),
+        (
+            vec!["serve", "--data-dir", d],
+            vec![("TESSERA_DB_CONNECT_ATTEMPTS", "many")],
+            "db_connect_attempts",
+        ),
+        (
+            vec!["serve", "--config", "/nonexistent/tessera.toml"],
+            vec![],
+            "config",
+        ),
+        (
+            vec!["migrate", "--listen", "x", "--data-dir", d],
+            vec![],
+            "listen",
+        ),
     ];
     for (args, env, key) in cases {
         let mut cmd = tessera(&args);
@@ -119,7 +190,10 @@ fn invalid_configuration_exits_2_naming_the_key() {
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{args:?} {env:?}: {err}");
         assert!(err.contains(&format!("key `{key}`")), "{args:?}: {err}");
-        assert!(!err.contains("hunter2") && !err.contains("too-short"), "secret echoed: {err}");
+        assert!(
+            !err.contains("hunter2") && !err.contains("too-short"),
+            "secret echoed: {err}"
+        );
         assert!(!err.contains("panicked"), "{err}");
     }
     // A TOML file with an unknown key and with a wrong type.
@@ -133,7 +207,12 @@ fn invalid_configuration_exits_2_naming_the_key() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("key `listen`"), "{}", stderr(&out));
     // Unknown flags are usage errors (clap), also status 2.
-    assert_eq!(run(&mut tessera(&["serve", "--no-such-flag"])).status.code(), Some(2));
+    assert_eq!(
+        run(&mut tessera(&["serve", "--no-such-flag"]))
+            .status
+            .code(),
+        Some(2)
+    );
 }
 
 #[test]
@@ -142,13 +221,26 @@ fn unreachable_database_retries_then_fails_clearly() {
     let port = free_port(); // nothing listens there
     let url = format!("postgres://tessera:pw-not-logged@127.0.0.1:{port}/db");
     let started = Instant::now();
-    let out = run(tessera(&["serve", "--data-dir", dir.path().to_str().unwrap(), "--database", &url])
-        .env("TESSERA_DB_CONNECT_ATTEMPTS", "3")
-        .env("TESSERA_DB_CONNECT_MAX_BACKOFF_MS", "200"));
+    let out = run(tessera(&[
+        "serve",
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+        "--database",
+        &url,
+    ])
+    .env("TESSERA_DB_CONNECT_ATTEMPTS", "3")
+    .env("TESSERA_DB_CONNECT_MAX_BACKOFF_MS", "200"));
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("database unreachable after 3 attempts"), "{err}");
-    assert_eq!(err.matches("retrying").count(), 2, "two retries logged: {err}");
+    assert!(
+        err.contains("database unreachable after 3 attempts"),
+        "{err}"
+    );
+    assert_eq!(
+        err.matches("retrying").count(),
+        2,
+        "two retries logged: {err}"
+    );
     assert!(!err.contains("pw-not-logged"), "password leaked: {err}");
     assert!(started.elapsed() < Duration::from_secs(30));
 }
@@ -162,19 +254,39 @@ async fn newer_schema_refuses_to_start(b: TestBackend) {
     match b {
         TestBackend::Sqlite => {
             let p = sqlx::SqlitePool::connect(&db.url).await.unwrap();
-            sqlx::query(sql).bind(future).bind(vec![0u8]).execute(&p).await.unwrap();
+            sqlx::query(sql)
+                .bind(future)
+                .bind(vec![0u8])
+                .execute(&p)
+                .await
+                .unwrap();
             p.close().await;
         }
         TestBackend::Postgres => {
             let p = sqlx::PgPool::connect(&db.url).await.unwrap();
-            sqlx::query(sql).bind(future).bind(vec![0u8]).execute(&p).await.unwrap();
+            sqlx::query(sql)
+                .bind(future)
+                .bind(vec![0u8])
+                .execute(&p)
+                .await
+                .unwrap();
             p.close().await;
         }
     }
-    let out = run(&mut tessera(&["serve", "--data-dir", db.data_dir().to_str().unwrap(), "--database", &db.url]));
+    let out = run(&mut tessera(&[
+        "serve",
+        "--data-dir",
+        db.data_dir().to_str().unwrap(),
+        "--database",
+        &db.url,
+    ]));
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains(&format!("schema is at version {future}")) && err.contains("refusing to start"), "{err}");
+    assert!(
+        err.contains(&format!("schema is at version {future}"))
+            && err.contains("refusing to start"),
+        "{err}"
+    );
     // Nothing was bootstrapped into the refused database.
     assert!(!db.data_dir().join("bootstrap.json").exists());
 }
@@ -186,21 +298,35 @@ both_backends!(newer_schema_refuses_to_start);
 async fn kill_9_after_a_write_loses_nothing(b: TestBackend) {
     let db = TestDb::new(b).await;
     let mut s = Served::start(&db.data_dir(), &db.url, &[]);
-    let file: serde_json::Value = serde_json::from_slice(&std::fs::read(db.data_dir().join("bootstrap.json")).unwrap()).unwrap();
+    let file: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(db.data_dir().join("bootstrap.json")).unwrap())
+            .unwrap();
     s.child.kill().unwrap(); // SIGKILL
     s.child.wait().unwrap();
     drop(s);
     let store = db.open().await;
-    let tenant = store.bootstrapped_tenant().await.unwrap().expect("bootstrap survived kill -9");
+    let tenant = store
+        .bootstrapped_tenant()
+        .await
+        .unwrap()
+        .expect("bootstrap survived kill -9");
     assert_eq!(tenant.to_string(), file["tenantId"].as_str().unwrap());
     let upn = file["adminUserPrincipalName"].as_str().unwrap();
     assert!(store.get_user_by_upn(tenant, upn).await.unwrap().is_some());
     store.close().await;
     let _again = Served::start(&db.data_dir(), &db.url, &[]);
-    let after: serde_json::Value = serde_json::from_slice(&std::fs::read(db.data_dir().join("bootstrap.json")).unwrap()).unwrap();
+    let after: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(db.data_dir().join("bootstrap.json")).unwrap())
+            .unwrap();
     assert_eq!(after, file, "bootstrap.json rewritten");
-    let names: Vec<_> = std::fs::read_dir(db.data_dir()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
-    assert!(!names.iter().any(|n| n.starts_with("bootstrap-")), "bootstrapped twice: {names:?}");
+    let names: Vec<_> = std::fs::read_dir(db.data_dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(
+        !names.iter().any(|n| n.starts_with("bootstrap-")),
+        "bootstrapped twice: {names:?}"
+    );
 }
 both_backends!(kill_9_after_a_write_loses_nothing);
 
@@ -210,13 +336,20 @@ fn sigterm_shuts_down_gracefully() {
     let db = format!("sqlite://{}/tessera.db", dir.path().display());
     let mut s = Served::start(dir.path(), &db, &[]);
     let pid = s.child.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
     let deadline = Instant::now() + Duration::from_secs(15);
     let status = loop {
         if let Some(st) = s.child.try_wait().unwrap() {
             break st;
         }
-        assert!(Instant::now() < deadline, "did not stop within 15 s of SIGTERM");
+        assert!(
+            Instant::now() < deadline,
+            "did not stop within 15 s of SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     assert_eq!(status.code(), Some(0));
@@ -228,9 +361,19 @@ fn unsafe_permissions_are_reported() {
     // A world-writable data directory: refused, exit 2, with the fix.
     let dir = private_dir();
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
-    let out = run(&mut tessera(&["serve", "--data-dir", dir.path().to_str().unwrap(), "--listen", "127.0.0.1:0"]));
+    let out = run(&mut tessera(&[
+        "serve",
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+        "--listen",
+        "127.0.0.1:0",
+    ]));
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("key `data_dir`") && stderr(&out).contains("chmod 700"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("key `data_dir`") && stderr(&out).contains("chmod 700"),
+        "{}",
+        stderr(&out)
+    );
 
     // A readable master key file: refused.
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
@@ -238,9 +381,21 @@ fn unsafe_permissions_are_reported() {
     drop(Served::start(dir.path(), &db, &[]));
     let key = dir.path().join("master.key");
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let out = run(&mut tessera(&["serve", "--data-dir", dir.path().to_str().unwrap(), "--database", &db, "--listen", "127.0.0.1:0"]));
+    let out = run(&mut tessera(&[
+        "serve",
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+        "--database",
+        &db,
+        "--listen",
+        "127.0.0.1:0",
+    ]));
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("key `master_key`") && stderr(&out).contains("chmod 600"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("key `master_key`") && stderr(&out).contains("chmod 600"),
+        "{}",
+        stderr(&out)
+    );
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
 
     // A readable bootstrap.json: the server starts but warns, naming the file.
@@ -248,27 +403,54 @@ fn unsafe_permissions_are_reported() {
     std::fs::set_permissions(&boot, std::fs::Permissions::from_mode(0o644)).unwrap();
     let mut s = Served::start(dir.path(), &db, &[]);
     s.child.kill().unwrap();
-    let out = std::mem::replace(&mut s.child, Command::new("true").spawn().unwrap()).wait_with_output().unwrap();
+    let out = std::mem::replace(&mut s.child, Command::new("true").spawn().unwrap())
+        .wait_with_output()
+        .unwrap();
     let err = stderr(&out);
-    assert!(err.contains("unsafe permissions") && err.contains("bootstrap.json"), "{err}");
+    assert!(
+        err.contains("unsafe permissions") && err.contains("bootstrap.json"),
+        "{err}"
+    );
 }
 
 #[test]
 fn dev_cert_writes_three_files_and_never_overwrites_silently() {
     let dir = tempfile::tempdir().unwrap();
     let out_dir = dir.path().join("certs");
-    let out = run(&mut tessera(&["dev-cert", "--out", out_dir.to_str().unwrap()]));
+    let out = run(&mut tessera(&[
+        "dev-cert",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]));
     assert!(out.status.success(), "{}", stderr(&out));
     for f in ["ca.pem", "cert.pem", "key.pem"] {
         assert!(out_dir.join(f).exists(), "{f}");
     }
-    assert_eq!(std::fs::metadata(out_dir.join("key.pem")).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(
+        std::fs::metadata(out_dir.join("key.pem"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777,
+        0o600
+    );
     let before = std::fs::read(out_dir.join("key.pem")).unwrap();
-    let again = run(&mut tessera(&["dev-cert", "--out", out_dir.to_str().unwrap()]));
+    let again = run(&mut tessera(&[
+        "dev-cert",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]));
     assert_eq!(again.status.code(), Some(1));
     assert!(stderr(&again).contains("--force"));
     assert_eq!(std::fs::read(out_dir.join("key.pem")).unwrap(), before);
-    assert!(run(&mut tessera(&["dev-cert", "--out", out_dir.to_str().unwrap(), "--force"])).status.success());
+    assert!(run(&mut tessera(&[
+        "dev-cert",
+        "--out",
+        out_dir.to_str().unwrap(),
+        "--force"
+    ]))
+    .status
+    .success());
     assert_ne!(std::fs::read(out_dir.join("key.pem")).unwrap(), before);
 }
 
@@ -276,23 +458,41 @@ fn dev_cert_writes_three_files_and_never_overwrites_silently() {
 #[test]
 fn serve_with_no_arguments_just_works() {
     let cwd = private_dir();
-    let mut child = tessera(&["serve"]).current_dir(cwd.path()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = tessera(&["serve"])
+        .current_dir(cwd.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
     while http_status(8080, "/readyz") != Some(200) {
         if let Some(st) = child.try_wait().unwrap() {
             let out = child.wait_with_output().unwrap();
             panic!("exited with {st}: {}", stderr(&out));
         }
-        assert!(Instant::now() < deadline, "not ready on 127.0.0.1:8080 within 30 s");
+        assert!(
+            Instant::now() < deadline,
+            "not ready on 127.0.0.1:8080 within 30 s"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     let data = cwd.path().join("tessera-data");
     assert!(data.join("tessera.db").exists());
     assert!(data.join("bootstrap.json").exists());
-    assert_eq!(std::fs::metadata(&data).unwrap().permissions().mode() & 0o777, 0o700);
-    assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
+    assert_eq!(
+        std::fs::metadata(&data).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
+    assert!(Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
     let out = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("http://127.0.0.1:8080") && stdout.contains("bootstrap.json"), "{stdout}");
+    assert!(
+        stdout.contains("http://127.0.0.1:8080") && stdout.contains("bootstrap.json"),
+        "{stdout}"
+    );
     assert_eq!(out.status.code(), Some(0));
 }

@@ -23,11 +23,23 @@ async fn request_ids_and_security_headers(b: TestBackend) {
     let id = r.headers()["x-request-id"].to_str().unwrap().to_string();
     assert_eq!(id.len(), 36, "{id}");
     // A well-formed incoming id is kept.
-    let r = s.client.get(s.url("/healthz")).header("x-request-id", "trace-123_abc").send().await.unwrap();
+    let r = s
+        .client
+        .get(s.url("/healthz"))
+        .header("x-request-id", "trace-123_abc")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.headers()["x-request-id"], "trace-123_abc");
     // A hostile one (log injection, oversize) is replaced, not echoed.
     for bad in ["a b\tc", &"x".repeat(200), "<script>"] {
-        let r = s.client.get(s.url("/healthz")).header("x-request-id", bad).send().await.unwrap();
+        let r = s
+            .client
+            .get(s.url("/healthz"))
+            .header("x-request-id", bad)
+            .send()
+            .await
+            .unwrap();
         let got = r.headers()["x-request-id"].to_str().unwrap();
         assert_ne!(got, bad);
         assert_eq!(got.len(), 36);
@@ -39,8 +51,17 @@ async fn request_ids_and_security_headers(b: TestBackend) {
         assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
         assert_eq!(h["referrer-policy"], "no-referrer", "{path}");
         assert_eq!(h["x-frame-options"], "DENY", "{path}");
-        assert!(h["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"), "{path}");
-        assert!(h.get("strict-transport-security").is_none(), "HSTS only over TLS");
+        assert!(
+            h["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("frame-ancestors 'none'"),
+            "{path}"
+        );
+        assert!(
+            h.get("strict-transport-security").is_none(),
+            "HSTS only over TLS"
+        );
     }
 }
 both_backends!(request_ids_and_security_headers);
@@ -52,16 +73,33 @@ async fn bad_requests_get_clean_errors(b: TestBackend) {
     let v: serde_json::Value = r.json().await.unwrap();
     assert_eq!(v["error"]["code"], "Request_ResourceNotFound");
     // Oversized body: refused from its declared length, before it is read.
-    assert_eq!(raw_status(&s.url, "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 2097152\r\n\r\n").await, 413);
+    assert_eq!(
+        raw_status(
+            &s.url,
+            "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 2097152\r\n\r\n"
+        )
+        .await,
+        413
+    );
     // Garbage instead of HTTP: a 400, not a crash.
     assert_eq!(raw_status(&s.url, "\x00\x01 nonsense\r\n\r\n").await, 400);
     // Wrong method.
     let r = s.client.delete(s.url("/readyz")).send().await.unwrap();
     assert_eq!(r.status(), 405);
     // Path tricks and junk never produce a 500.
-    for path in ["/%00", "/..%2f..%2fetc/passwd", "/healthz/../readyz", "/%ff%fe", &format!("/{}", "a".repeat(4000))] {
+    for path in [
+        "/%00",
+        "/..%2f..%2fetc/passwd",
+        "/healthz/../readyz",
+        "/%ff%fe",
+        &format!("/{}", "a".repeat(4000)),
+    ] {
         let r = s.get(path).await;
-        assert!(r.status().is_client_error() || r.status().is_success(), "{path}: {}", r.status());
+        assert!(
+            r.status().is_client_error() || r.status().is_success(),
+            "{path}: {}",
+            r.status()
+        );
     }
     // The server is still fine afterwards.
     assert_eq!(s.get("/readyz").await.status(), 200);
@@ -77,13 +115,23 @@ async fn metrics_count_requests_by_route(b: TestBackend) {
     let text = s.get("/metrics").await.text().await.unwrap();
     let line = text
         .lines()
-        .find(|l| l.starts_with("http_requests_total") && l.contains("route=\"/healthz\"") && l.contains("status=\"200\""))
+        .find(|l| {
+            l.starts_with("http_requests_total")
+                && l.contains("route=\"/healthz\"")
+                && l.contains("status=\"200\"")
+        })
         .unwrap_or_else(|| panic!("no /healthz counter in:\n{text}"));
     let n: f64 = line.rsplit(' ').next().unwrap().parse().unwrap();
     assert!(n >= 3.0, "{line}");
-    assert!(text.contains("http_request_duration_seconds_bucket"), "no latency histogram");
+    assert!(
+        text.contains("http_request_duration_seconds_bucket"),
+        "no latency histogram"
+    );
     assert!(text.contains("route=\"unmatched\""));
-    assert!(!text.contains("secret-looking"), "raw paths must not become labels");
+    assert!(
+        !text.contains("secret-looking"),
+        "raw paths must not become labels"
+    );
 }
 both_backends!(metrics_count_requests_by_route);
 
@@ -96,5 +144,8 @@ async fn raw_status(base: &str, request: &str) -> u16 {
     let mut buf = vec![0u8; 1024];
     let n = sock.read(&mut buf).await.unwrap();
     let head = String::from_utf8_lossy(&buf[..n]);
-    head.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or_else(|| panic!("no status in {head:?}"))
+    head.split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {head:?}"))
 }

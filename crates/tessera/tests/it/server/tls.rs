@@ -13,17 +13,32 @@ async fn serves_https_with_dev_cert(b: TestBackend) {
     })
     .await;
     assert!(s.url.starts_with("https://localhost:"), "{}", s.url);
-    let ca = reqwest::Certificate::from_pem(&std::fs::read(certs.path().join("ca.pem")).unwrap()).unwrap();
-    let client = reqwest::Client::builder().no_proxy().add_root_certificate(ca).build().unwrap();
+    let ca = reqwest::Certificate::from_pem(&std::fs::read(certs.path().join("ca.pem")).unwrap())
+        .unwrap();
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .add_root_certificate(ca)
+        .build()
+        .unwrap();
     let r = client.get(s.url("/readyz")).send().await.unwrap();
     assert_eq!(r.status(), 200);
-    assert!(r.headers()["strict-transport-security"].to_str().unwrap().contains("max-age="));
+    assert!(r.headers()["strict-transport-security"]
+        .to_str()
+        .unwrap()
+        .contains("max-age="));
     // A client that does not trust the dev CA is refused by TLS.
-    let untrusting = reqwest::Client::builder().no_proxy().tls_built_in_root_certs(false).build().unwrap();
+    let untrusting = reqwest::Client::builder()
+        .no_proxy()
+        .tls_built_in_root_certs(false)
+        .build()
+        .unwrap();
     assert!(untrusting.get(s.url("/healthz")).send().await.is_err());
     // Plain HTTP on the TLS port does not get a response from the app.
     let plain = tessera_testkit::client();
-    let r = plain.get(s.url("/healthz").replace("https://", "http://")).send().await;
+    let r = plain
+        .get(s.url("/healthz").replace("https://", "http://"))
+        .send()
+        .await;
     assert!(r.is_err() || !r.unwrap().status().is_success());
 }
 both_backends!(serves_https_with_dev_cert);

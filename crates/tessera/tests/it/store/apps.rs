@@ -15,20 +15,39 @@ async fn applications_credentials_and_service_principals(b: TestBackend) {
 
     let app = application(&mut r, "Payroll");
     s.create_application(a.id, &app, NOW).await.unwrap();
-    assert_eq!(s.get_application(a.id, app.id).await.unwrap(), Some(app.clone()));
+    assert_eq!(
+        s.get_application(a.id, app.id).await.unwrap(),
+        Some(app.clone())
+    );
     assert_eq!(s.get_application(bt.id, app.id).await.unwrap(), None);
-    assert_eq!(s.application_by_app_id(app.app_id).await.unwrap(), Some((a.id, app.clone())));
+    assert_eq!(
+        s.application_by_app_id(app.app_id).await.unwrap(),
+        Some((a.id, app.clone()))
+    );
     // appIds are global: another tenant cannot reuse one.
     let mut clash = application(&mut r, "Clash");
     clash.app_id = app.app_id;
-    assert!(matches!(s.create_application(bt.id, &clash, NOW).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        s.create_application(bt.id, &clash, NOW).await,
+        Err(StoreError::Conflict(_))
+    ));
 
     let mut edited = app.clone();
-    edited.settings.spa.redirect_uris.push("https://spa.example/".into());
+    edited
+        .settings
+        .spa
+        .redirect_uris
+        .push("https://spa.example/".into());
     edited.sign_in_audience = SignInAudience::AzureADMultipleOrgs;
     s.update_application(a.id, &edited, NOW).await.unwrap();
-    assert_eq!(s.get_application(a.id, app.id).await.unwrap(), Some(edited.clone()));
-    assert!(matches!(s.update_application(bt.id, &edited, NOW).await, Err(StoreError::NotFound)));
+    assert_eq!(
+        s.get_application(a.id, app.id).await.unwrap(),
+        Some(edited.clone())
+    );
+    assert!(matches!(
+        s.update_application(bt.id, &edited, NOW).await,
+        Err(StoreError::NotFound)
+    ));
 
     let cred = PasswordCredential {
         key_id: new_guid(&mut r),
@@ -37,9 +56,18 @@ async fn applications_credentials_and_service_principals(b: TestBackend) {
         start_date_time: NOW,
         end_date_time: NOW + time::Duration::days(30),
     };
-    s.add_password_credential(a.id, app.id, &cred, &[9u8; 32], NOW).await.unwrap();
-    assert_eq!(s.list_password_credentials(a.id, app.id).await.unwrap(), vec![(cred.clone(), vec![9u8; 32])]);
-    assert!(s.list_password_credentials(bt.id, app.id).await.unwrap().is_empty());
+    s.add_password_credential(a.id, app.id, &cred, &[9u8; 32], NOW)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.list_password_credentials(a.id, app.id).await.unwrap(),
+        vec![(cred.clone(), vec![9u8; 32])]
+    );
+    assert!(s
+        .list_password_credentials(bt.id, app.id)
+        .await
+        .unwrap()
+        .is_empty());
     // The change log names the credential but never carries its digest.
     let log = serde_json::to_string(&s.changes_since(a.id, 0, 1000).await.unwrap()).unwrap();
     assert!(log.contains(&cred.key_id.to_string()));
@@ -56,22 +84,43 @@ async fn applications_credentials_and_service_principals(b: TestBackend) {
         end_date_time: NOW + time::Duration::days(365),
     };
     s.add_key_credential(a.id, app.id, &key, NOW).await.unwrap();
-    assert_eq!(s.list_key_credentials(a.id, app.id).await.unwrap(), vec![key]);
+    assert_eq!(
+        s.list_key_credentials(a.id, app.id).await.unwrap(),
+        vec![key]
+    );
 
     let sp = service_principal(&mut r, &app, a.id);
     s.create_service_principal(a.id, &sp, NOW).await.unwrap();
-    assert_eq!(s.service_principal_by_app_id(a.id, app.app_id).await.unwrap(), Some(sp.clone()));
+    assert_eq!(
+        s.service_principal_by_app_id(a.id, app.app_id)
+            .await
+            .unwrap(),
+        Some(sp.clone())
+    );
     let dup = service_principal(&mut r, &app, a.id);
-    assert!(matches!(s.create_service_principal(a.id, &dup, NOW).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        s.create_service_principal(a.id, &dup, NOW).await,
+        Err(StoreError::Conflict(_))
+    ));
     // A multitenant app gets its own service principal in another tenant.
     let sp_b = service_principal(&mut r, &app, a.id);
     s.create_service_principal(bt.id, &sp_b, NOW).await.unwrap();
-    assert_eq!(s.list_service_principals(a.id, None, 10).await.unwrap(), vec![sp.clone()]);
+    assert_eq!(
+        s.list_service_principals(a.id, None, 10).await.unwrap(),
+        vec![sp.clone()]
+    );
 
-    s.remove_password_credential(a.id, app.id, cred.key_id, NOW).await.unwrap();
-    assert!(s.list_password_credentials(a.id, app.id).await.unwrap().is_empty());
+    s.remove_password_credential(a.id, app.id, cred.key_id, NOW)
+        .await
+        .unwrap();
+    assert!(s
+        .list_password_credentials(a.id, app.id)
+        .await
+        .unwrap()
+        .is_empty());
     assert!(matches!(
-        s.remove_password_credential(a.id, app.id, cred.key_id, NOW).await,
+        s.remove_password_credential(a.id, app.id, cred.key_id, NOW)
+            .await,
         Err(StoreError::NotFound)
     ));
 
@@ -79,9 +128,20 @@ async fn applications_credentials_and_service_principals(b: TestBackend) {
     s.delete_application(a.id, app.id, NOW).await.unwrap();
     assert_eq!(s.get_application(a.id, app.id).await.unwrap(), None);
     assert_eq!(s.get_service_principal(a.id, sp.id).await.unwrap(), None);
-    assert!(s.list_key_credentials(a.id, app.id).await.unwrap().is_empty());
-    assert!(s.get_service_principal(bt.id, sp_b.id).await.unwrap().is_some());
-    assert!(matches!(s.delete_application(a.id, app.id, NOW).await, Err(StoreError::NotFound)));
+    assert!(s
+        .list_key_credentials(a.id, app.id)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(s
+        .get_service_principal(bt.id, sp_b.id)
+        .await
+        .unwrap()
+        .is_some());
+    assert!(matches!(
+        s.delete_application(a.id, app.id, NOW).await,
+        Err(StoreError::NotFound)
+    ));
 }
 both_backends!(applications_credentials_and_service_principals);
 
@@ -109,19 +169,39 @@ async fn assignments_grants_and_keys(b: TestBackend) {
         resource_id: api.id,
         created_date_time: NOW,
     };
-    s.create_app_role_assignment(t, &assignment, NOW).await.unwrap();
-    assert_eq!(s.app_role_assignments_of(t, client.id).await.unwrap(), vec![assignment.clone()]);
-    assert_eq!(s.app_role_assigned_to(t, api.id).await.unwrap(), vec![assignment.clone()]);
+    s.create_app_role_assignment(t, &assignment, NOW)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.app_role_assignments_of(t, client.id).await.unwrap(),
+        vec![assignment.clone()]
+    );
+    assert_eq!(
+        s.app_role_assigned_to(t, api.id).await.unwrap(),
+        vec![assignment.clone()]
+    );
     let mut again = assignment.clone();
     again.id = ObjectId::random(&mut r);
-    assert!(matches!(s.create_app_role_assignment(t, &again, NOW).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        s.create_app_role_assignment(t, &again, NOW).await,
+        Err(StoreError::Conflict(_))
+    ));
     // An assignment to a resource that does not exist is refused.
     let mut dangling = assignment.clone();
     dangling.id = ObjectId::random(&mut r);
     dangling.resource_id = ObjectId::random(&mut r);
-    assert!(matches!(s.create_app_role_assignment(t, &dangling, NOW).await, Err(StoreError::InvalidReference(_))));
-    s.delete_app_role_assignment(t, assignment.id, NOW).await.unwrap();
-    assert!(s.app_role_assignments_of(t, client.id).await.unwrap().is_empty());
+    assert!(matches!(
+        s.create_app_role_assignment(t, &dangling, NOW).await,
+        Err(StoreError::InvalidReference(_))
+    ));
+    s.delete_app_role_assignment(t, assignment.id, NOW)
+        .await
+        .unwrap();
+    assert!(s
+        .app_role_assignments_of(t, client.id)
+        .await
+        .unwrap()
+        .is_empty());
 
     let grant = OAuth2PermissionGrant {
         id: ObjectId::random(&mut r),
@@ -131,8 +211,15 @@ async fn assignments_grants_and_keys(b: TestBackend) {
         resource_id: api.id,
         scope: "User.Read Files.Read".into(),
     };
-    s.create_oauth2_permission_grant(t, &grant, NOW).await.unwrap();
-    assert_eq!(s.oauth2_permission_grants_for_client(t, client.id).await.unwrap(), vec![grant]);
+    s.create_oauth2_permission_grant(t, &grant, NOW)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.oauth2_permission_grants_for_client(t, client.id)
+            .await
+            .unwrap(),
+        vec![grant]
+    );
 
     let role = DirectoryRoleAssignment {
         id: ObjectId::random(&mut r),
@@ -140,20 +227,37 @@ async fn assignments_grants_and_keys(b: TestBackend) {
         principal_id: client.id,
         directory_scope_id: "/".into(),
     };
-    s.create_directory_role_assignment(t, &role, NOW).await.unwrap();
-    assert_eq!(s.directory_role_assignments_of(t, client.id).await.unwrap(), vec![role]);
+    s.create_directory_role_assignment(t, &role, NOW)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.directory_role_assignments_of(t, client.id).await.unwrap(),
+        vec![role]
+    );
 
     let k1 = signing_key("k1");
     let mut k2 = signing_key("k2");
     k2.active_from = NOW + time::Duration::hours(1);
     s.insert_signing_key(t, &k1).await.unwrap();
     s.insert_signing_key(t, &k2).await.unwrap();
-    assert!(matches!(s.insert_signing_key(t, &k1).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        s.insert_signing_key(t, &k1).await,
+        Err(StoreError::Conflict(_))
+    ));
     let keys = s.list_signing_keys(t).await.unwrap();
-    assert_eq!(keys.iter().map(|k| k.kid.as_str()).collect::<Vec<_>>(), ["k2", "k1"]);
+    assert_eq!(
+        keys.iter().map(|k| k.kid.as_str()).collect::<Vec<_>>(),
+        ["k2", "k1"]
+    );
     assert_eq!(keys[1], k1);
     s.retire_signing_key(t, "k1", NOW).await.unwrap();
-    assert_eq!(s.list_signing_keys(t).await.unwrap()[1].retired_at, Some(NOW));
-    assert!(matches!(s.retire_signing_key(t, "k1", NOW).await, Err(StoreError::NotFound)));
+    assert_eq!(
+        s.list_signing_keys(t).await.unwrap()[1].retired_at,
+        Some(NOW)
+    );
+    assert!(matches!(
+        s.retire_signing_key(t, "k1", NOW).await,
+        Err(StoreError::NotFound)
+    ));
 }
 both_backends!(assignments_grants_and_keys);

@@ -12,8 +12,18 @@ pub fn rng(seed: u64) -> StdRng {
 }
 
 pub fn tenant(rng: &mut StdRng, domain: &str) -> (Tenant, Domain) {
-    let t = Tenant { id: TenantId::random(rng), display_name: "Test".into(), created_date_time: NOW };
-    let d = Domain { name: domain.into(), tenant_id: Some(t.id), is_default: true, is_initial: true, is_verified: true };
+    let t = Tenant {
+        id: TenantId::random(rng),
+        display_name: "Test".into(),
+        created_date_time: NOW,
+    };
+    let d = Domain {
+        name: domain.into(),
+        tenant_id: Some(t.id),
+        is_default: true,
+        is_initial: true,
+        is_verified: true,
+    };
     (t, d)
 }
 
@@ -49,7 +59,10 @@ pub fn application(rng: &mut StdRng, name: &str) -> Application {
         display_name: name.into(),
         sign_in_audience: SignInAudience::AzureADMyOrg,
         settings: ApplicationSettings {
-            web: WebApplication { redirect_uris: vec!["https://app.example/cb".into()], logout_url: None },
+            web: WebApplication {
+                redirect_uris: vec!["https://app.example/cb".into()],
+                logout_url: None,
+            },
             ..Default::default()
         },
         created_date_time: NOW,

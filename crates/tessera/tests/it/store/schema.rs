@@ -15,7 +15,10 @@ async fn newer_schema_is_refused_and_left_untouched(b: TestBackend) {
     let tables_before = tables(&db).await;
     record_future_migration(&db, future).await;
 
-    let err = tessera_store::open(&tessera_store::ConnectOptions::new(&db.url)).await.err().expect("must refuse");
+    let err = tessera_store::open(&tessera_store::ConnectOptions::new(&db.url))
+        .await
+        .err()
+        .expect("must refuse");
     match err {
         StoreError::SchemaTooNew { found, known } => {
             assert_eq!(found, future);
@@ -36,17 +39,28 @@ fn err_message_mentions_versions(found: i64, known: i64) -> bool {
 }
 
 async fn record_future_migration(db: &TestDb, version: i64) {
-    let sql = "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+    let sql =
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
                VALUES ($1, 'from the future', TRUE, $2, 0)";
     match db.backend {
         TestBackend::Sqlite => {
             let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
-            sqlx::query(sql).bind(version).bind(vec![0u8]).execute(&pool).await.unwrap();
+            sqlx::query(sql)
+                .bind(version)
+                .bind(vec![0u8])
+                .execute(&pool)
+                .await
+                .unwrap();
             pool.close().await;
         }
         TestBackend::Postgres => {
             let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
-            sqlx::query(sql).bind(version).bind(vec![0u8]).execute(&pool).await.unwrap();
+            sqlx::query(sql)
+                .bind(version)
+                .bind(vec![0u8])
+                .execute(&pool)
+                .await
+                .unwrap();
             pool.close().await;
         }
     }
@@ -58,10 +72,11 @@ async fn tables(db: &TestDb) -> Vec<String> {
     match db.backend {
         TestBackend::Sqlite => {
             let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
-            let rows = sqlx::query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-                .fetch_all(&pool)
-                .await
-                .unwrap();
+            let rows =
+                sqlx::query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+                    .fetch_all(&pool)
+                    .await
+                    .unwrap();
             pool.close().await;
             rows.iter().map(|r| r.get::<String, _>("name")).collect()
         }
@@ -85,13 +100,21 @@ async fn count_version(db: &TestDb, v: i64) -> i64 {
     match db.backend {
         TestBackend::Sqlite => {
             let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
-            let n = sqlx::query(&sql).fetch_one(&pool).await.unwrap().get::<i64, _>("n");
+            let n = sqlx::query(&sql)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+                .get::<i64, _>("n");
             pool.close().await;
             n
         }
         TestBackend::Postgres => {
             let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
-            let n = sqlx::query(&sql).fetch_one(&pool).await.unwrap().get::<i64, _>("n");
+            let n = sqlx::query(&sql)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+                .get::<i64, _>("n");
             pool.close().await;
             n
         }

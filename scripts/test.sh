@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh machine: installs what it needs, starts
+# PostgreSQL, checks formatting and lints, and runs every test on SQLite and
+# on PostgreSQL. Usage: scripts/test.sh [extra nextest/cargo test args]
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+stage() { printf '\n==== %s\n' "$*"; }
+
+# One function per group of system dependencies; later issues add theirs.
+install_postgres() { pg_install; }
+
+stage "system dependencies"
+# shellcheck source=scripts/pg.sh
+source scripts/pg.sh
+install_postgres
+
+stage "PostgreSQL"
+pg_start
+trap pg_stop EXIT
+export TESSERA_TEST_BACKENDS=sqlite,postgres
+
+stage "cargo fmt --check"
+cargo fmt --all -- --check
+
+stage "cargo clippy"
+cargo clippy --workspace --all-targets -- -D warnings
+
+stage "tests (SQLite and PostgreSQL)"
+if cargo nextest --version >/dev/null 2>&1; then
+  profile=default
+  [[ "${CI:-}" == "true" ]] && profile=ci
+  cargo nextest run --workspace --no-fail-fast --profile "$profile" "$@"
+else
+  cargo test --workspace --no-fail-fast "$@"
+fi
