@@ -21,7 +21,9 @@ pub struct MasterKey(Zeroizing<[u8; 32]>);
 
 impl std::fmt::Debug for MasterKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MasterKey").field("key_id", &self.key_id()).finish_non_exhaustive()
+        f.debug_struct("MasterKey")
+            .field("key_id", &self.key_id())
+            .finish_non_exhaustive()
     }
 }
 
@@ -41,7 +43,10 @@ impl MasterKey {
             .find_map(|engine| engine.decode(s).ok())
             .map(Zeroizing::new)
             .ok_or(CryptoError::BadMasterKey)?;
-        let key: [u8; 32] = bytes.as_slice().try_into().map_err(|_| CryptoError::BadMasterKey)?;
+        let key: [u8; 32] = bytes
+            .as_slice()
+            .try_into()
+            .map_err(|_| CryptoError::BadMasterKey)?;
         Ok(Self(Zeroizing::new(key)))
     }
 
@@ -88,14 +93,20 @@ impl MasterKey {
     ///
     /// Random nonces stay safe for about 2^32 seals per master key (NIST SP
     /// 800-38D); Tessera seals a handful of values per key rotation.
-    pub fn seal(&self, plaintext: &[u8], aad: &[u8], rng: &mut (impl RngCore + CryptoRng)) -> Vec<u8> {
+    pub fn seal(
+        &self,
+        plaintext: &[u8],
+        aad: &[u8],
+        rng: &mut (impl RngCore + CryptoRng),
+    ) -> Vec<u8> {
         let mut nonce = [0u8; NONCE_LEN];
         rng.fill_bytes(&mut nonce);
         // Cannot fail: the key is exactly AES-256's length, and AES-GCM in
         // aws-lc-rs accepts any in-memory length. Panicking on the impossible
         // beats writing a blob that could never be opened (silent data loss).
         #[allow(clippy::expect_used)]
-        self.try_seal(plaintext, aad, nonce).expect("AES-256-GCM seal with a 32-byte key")
+        self.try_seal(plaintext, aad, nonce)
+            .expect("AES-256-GCM seal with a 32-byte key")
     }
 
     /// Decrypts what [`MasterKey::seal`] produced with the same `aad`. Every
@@ -111,7 +122,11 @@ impl MasterKey {
         let len = self
             .aead()
             .map_err(|_| CryptoError::Decrypt)?
-            .open_in_place(Nonce::assume_unique_for_key(nonce), Aad::from(aad), &mut buf)
+            .open_in_place(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(aad),
+                &mut buf,
+            )
             .map_err(|_| CryptoError::Decrypt)?
             .len();
         buf.truncate(len);
@@ -133,9 +148,19 @@ mod tests {
         let mut r = rng(5);
         let k = MasterKey::generate(&mut r);
         let sealed = k.seal(b"private key bytes", b"signing-key:t1:kid1", &mut r);
-        assert_eq!(&*k.open(&sealed, b"signing-key:t1:kid1").unwrap(), b"private key bytes");
-        assert!(!sealed.windows(7).any(|w| w == b"private"), "plaintext not visible");
-        assert_ne!(sealed, k.seal(b"private key bytes", b"signing-key:t1:kid1", &mut r), "fresh nonce");
+        assert_eq!(
+            &*k.open(&sealed, b"signing-key:t1:kid1").unwrap(),
+            b"private key bytes"
+        );
+        assert!(
+            !sealed.windows(7).any(|w| w == b"private"),
+            "plaintext not visible"
+        );
+        assert_ne!(
+            sealed,
+            k.seal(b"private key bytes", b"signing-key:t1:kid1", &mut r),
+            "fresh nonce"
+        );
         let empty = k.seal(b"", b"", &mut r);
         assert_eq!(empty.len(), 1 + 12 + 16);
         assert!(k.open(&empty, b"").unwrap().is_empty());
@@ -148,13 +173,19 @@ mod tests {
         let mut expected_nonce = [0u8; 12];
         rng(9).fill_bytes(&mut expected_nonce);
         assert_eq!(sealed[0], 0x01);
-        assert_eq!(sealed[1..13], expected_nonce, "nonce drawn from the caller's rng");
+        assert_eq!(
+            sealed[1..13],
+            expected_nonce,
+            "nonce drawn from the caller's rng"
+        );
         assert_eq!(sealed.len(), 1 + 12 + 3 + 16);
         // Independently decrypt with aws-lc-rs to pin the format.
         let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, &[7u8; 32]).unwrap());
         let mut body = sealed[13..].to_vec();
         let nonce = Nonce::assume_unique_for_key(expected_nonce);
-        let plain = key.open_in_place(nonce, Aad::from(b"aad"), &mut body).unwrap();
+        let plain = key
+            .open_in_place(nonce, Aad::from(b"aad"), &mut body)
+            .unwrap();
         assert_eq!(plain, b"abc");
     }
 
@@ -166,14 +197,20 @@ mod tests {
         assert!(k.open(&sealed, b"ctx").is_ok());
         assert!(k.open(&sealed, b"other").is_err(), "wrong aad");
         assert!(k.open(&sealed, b"").is_err(), "missing aad");
-        assert!(MasterKey::generate(&mut r).open(&sealed, b"ctx").is_err(), "wrong key");
+        assert!(
+            MasterKey::generate(&mut r).open(&sealed, b"ctx").is_err(),
+            "wrong key"
+        );
         for i in 0..sealed.len() {
             let mut t = sealed.clone();
             t[i] ^= 0x80;
             assert!(k.open(&t, b"ctx").is_err(), "tampered byte {i}");
         }
         for len in 0..sealed.len() {
-            assert!(k.open(&sealed[..len], b"ctx").is_err(), "truncated to {len}");
+            assert!(
+                k.open(&sealed[..len], b"ctx").is_err(),
+                "truncated to {len}"
+            );
         }
         let mut extended = sealed.clone();
         extended.push(0);
@@ -218,7 +255,11 @@ mod tests {
         ];
         for b in &bad {
             let e = MasterKey::from_base64(b).unwrap_err();
-            assert_eq!(e.to_string(), "master key must be 32 bytes encoded in base64", "{b}");
+            assert_eq!(
+                e.to_string(),
+                "master key must be 32 bytes encoded in base64",
+                "{b}"
+            );
         }
     }
 
@@ -229,11 +270,22 @@ mod tests {
         assert_eq!(id.len(), 16);
         assert!(id.chars().all(|c| c.is_ascii_hexdigit()));
         assert_eq!(id, k.clone().key_id());
-        assert_ne!(id, MasterKey::from_base64(&STANDARD.encode([8u8; 32])).unwrap().key_id());
+        assert_ne!(
+            id,
+            MasterKey::from_base64(&STANDARD.encode([8u8; 32]))
+                .unwrap()
+                .key_id()
+        );
         // Domain-separated: not simply a prefix of SHA-256(key).
-        assert_ne!(id, hex::encode(&digest::digest(&digest::SHA256, &[7u8; 32]).as_ref()[..8]));
+        assert_ne!(
+            id,
+            hex::encode(&digest::digest(&digest::SHA256, &[7u8; 32]).as_ref()[..8])
+        );
         let shown = format!("{k:?}");
         assert!(shown.contains(&id), "{shown}");
-        assert!(!shown.contains(&*k.to_base64()) && !shown.contains("[7, 7"), "{shown}");
+        assert!(
+            !shown.contains(&*k.to_base64()) && !shown.contains("[7, 7"),
+            "{shown}"
+        );
     }
 }

@@ -7,16 +7,21 @@ use base64::Engine;
 use rand::{CryptoRng, RngCore};
 use zeroize::Zeroizing;
 
+/// A client secret as shown once to the administrator who created it. It has
+/// no prefix, so its first three characters are random and make a useful
+/// `hint` (as in Entra). Debug is redacted.
 pub struct ClientSecret(Zeroizing<String>);
 
 impl ClientSecret {
-    /// 32 random bytes, base64url (43 characters).
+    /// 32 random bytes (256 bits) from `rng`, base64url without padding (43
+    /// characters).
     pub fn generate(rng: &mut (impl RngCore + CryptoRng)) -> Self {
         let mut bytes = Zeroizing::new([0u8; 32]);
         rng.fill_bytes(bytes.as_mut());
         Self(Zeroizing::new(URL_SAFE_NO_PAD.encode(bytes.as_ref())))
     }
 
+    /// The secret itself: show it once, store only [`secret_digest`] of it.
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -33,6 +38,8 @@ impl std::fmt::Debug for ClientSecret {
     }
 }
 
+/// SHA-256 of the secret: what is stored. A plain hash is enough because the
+/// secret has 256 bits of entropy (no dictionary to guess from).
 pub fn secret_digest(secret: &str) -> [u8; 32] {
     let d = digest::digest(&digest::SHA256, secret.as_bytes());
     let mut out = [0u8; 32];
@@ -40,12 +47,14 @@ pub fn secret_digest(secret: &str) -> [u8; 32] {
     out
 }
 
-/// Whether `presented` hashes to `stored_digest` (constant time).
+/// Whether `presented` hashes to `stored_digest`, compared in constant time.
+/// A stored digest of the wrong length never matches.
 pub fn verify_secret(presented: &str, stored_digest: &[u8]) -> bool {
     ct_eq(&secret_digest(presented), stored_digest)
 }
 
-/// `bytes` random bytes, base64url without padding.
+/// `bytes` random bytes from `rng`, base64url without padding (for codes,
+/// state values and other opaque tokens).
 pub fn random_token(rng: &mut (impl RngCore + CryptoRng), bytes: usize) -> String {
     let mut buf = Zeroizing::new(vec![0u8; bytes]);
     rng.fill_bytes(&mut buf);
@@ -57,27 +66,79 @@ mod tests {
     use super::*;
     use rand::SeedableRng;
 
+    fn rng(seed: u64) -> rand::rngs::StdRng {
+        rand::rngs::StdRng::seed_from_u64(seed)
+    }
+
     #[test]
-    fn secrets_are_long_random_and_verify_by_digest() {
-        let mut rng = rand::rngs::StdRng::seed_from_u64(1);
-        let s = ClientSecret::generate(&mut rng);
+    fn client_secrets_are_256_bit_base64url() {
+        let mut r = rng(1);
+        let s = ClientSecret::generate(&mut r);
         assert_eq!(s.expose().len(), 43);
-        assert_ne!(s.expose(), ClientSecret::generate(&mut rng).expose());
+        assert!(s
+            .expose()
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        assert_eq!(URL_SAFE_NO_PAD.decode(s.expose()).unwrap().len(), 32);
+        assert_ne!(s.expose(), ClientSecret::generate(&mut r).expose());
+        assert_eq!(
+            ClientSecret::generate(&mut rng(1)).expose(),
+            s.expose(),
+            "from the given rng"
+        );
         assert_eq!(s.hint(), &s.expose()[..3]);
-        assert!(!format!("{s:?}").contains(s.expose()));
+        assert_eq!(s.hint().len(), 3);
+    }
+
+    #[test]
+    fn debug_is_redacted() {
+        let s = ClientSecret::generate(&mut rng(11));
+        let shown = format!("{s:?}");
+        assert!(!shown.contains(s.expose()), "{shown}");
+        assert!(!shown.contains(&s.hint()), "{shown}");
+        assert!(shown.contains("redacted"), "{shown}");
+    }
+
+    #[test]
+    fn secrets_verify_against_their_digest_only() {
+        let s = ClientSecret::generate(&mut rng(12));
         let d = secret_digest(s.expose());
         assert!(verify_secret(s.expose(), &d));
         assert!(!verify_secret("nope", &d));
+        assert!(!verify_secret("", &d));
+        assert!(!verify_secret(&s.expose()[..42], &d));
+        let mut flipped = d;
+        flipped[31] ^= 1;
+        assert!(!verify_secret(s.expose(), &flipped));
+        // Stored digests of the wrong length never match.
         assert!(!verify_secret(s.expose(), &d[..31]));
+        assert!(!verify_secret(s.expose(), &[d.as_slice(), &[0]].concat()));
         assert!(!verify_secret(s.expose(), &[]));
-        assert_eq!(random_token(&mut rng, 32).len(), 43);
+        assert!(!verify_secret("", &[]));
     }
 
     #[test]
     fn digest_is_sha256() {
+        // FIPS 180-2 test vectors.
         assert_eq!(
             hex::encode(secret_digest("abc")),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
+        assert_eq!(
+            hex::encode(secret_digest("")),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+
+    #[test]
+    fn random_tokens_have_the_requested_size() {
+        let mut r = rng(13);
+        assert_eq!(random_token(&mut r, 0), "");
+        assert_eq!(random_token(&mut r, 1).len(), 2);
+        assert_eq!(random_token(&mut r, 16).len(), 22);
+        let t = random_token(&mut r, 32);
+        assert_eq!(t.len(), 43);
+        assert_eq!(URL_SAFE_NO_PAD.decode(&t).unwrap().len(), 32);
+        assert_ne!(t, random_token(&mut r, 32));
     }
 }
