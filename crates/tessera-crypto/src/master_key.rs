@@ -98,15 +98,13 @@ impl MasterKey {
         plaintext: &[u8],
         aad: &[u8],
         rng: &mut (impl RngCore + CryptoRng),
-    ) -> Vec<u8> {
+    ) -> Result<Vec<u8>, CryptoError> {
         let mut nonce = [0u8; NONCE_LEN];
         rng.fill_bytes(&mut nonce);
-        // Cannot fail: the key is exactly AES-256's length, and AES-GCM in
-        // aws-lc-rs accepts any in-memory length. Panicking on the impossible
-        // beats writing a blob that could never be opened (silent data loss).
-        #[allow(clippy::expect_used)]
+        // Fails only if aws-lc-rs rejects a 32-byte AES-256 key: reported, so
+        // that a blob that could never be opened is never written.
         self.try_seal(plaintext, aad, nonce)
-            .expect("AES-256-GCM seal with a 32-byte key")
+            .map_err(|_| CryptoError::Key("AES-256-GCM refused the master key".into()))
     }
 
     /// Decrypts what [`MasterKey::seal`] produced with the same `aad`. Every
@@ -147,7 +145,9 @@ mod tests {
     fn seal_opens_with_the_same_key_and_aad() {
         let mut r = rng(5);
         let k = MasterKey::generate(&mut r);
-        let sealed = k.seal(b"private key bytes", b"signing-key:t1:kid1", &mut r);
+        let sealed = k
+            .seal(b"private key bytes", b"signing-key:t1:kid1", &mut r)
+            .unwrap();
         assert_eq!(
             &*k.open(&sealed, b"signing-key:t1:kid1").unwrap(),
             b"private key bytes"
@@ -158,10 +158,11 @@ mod tests {
         );
         assert_ne!(
             sealed,
-            k.seal(b"private key bytes", b"signing-key:t1:kid1", &mut r),
+            k.seal(b"private key bytes", b"signing-key:t1:kid1", &mut r)
+                .unwrap(),
             "fresh nonce"
         );
-        let empty = k.seal(b"", b"", &mut r);
+        let empty = k.seal(b"", b"", &mut r).unwrap();
         assert_eq!(empty.len(), 1 + 12 + 16);
         assert!(k.open(&empty, b"").unwrap().is_empty());
     }
@@ -169,7 +170,7 @@ mod tests {
     #[test]
     fn layout_is_version_nonce_ciphertext_tag() {
         let k = MasterKey::from_base64(&STANDARD.encode([7u8; 32])).unwrap();
-        let sealed = k.seal(b"abc", b"aad", &mut rng(9));
+        let sealed = k.seal(b"abc", b"aad", &mut rng(9)).unwrap();
         let mut expected_nonce = [0u8; 12];
         rng(9).fill_bytes(&mut expected_nonce);
         assert_eq!(sealed[0], 0x01);
@@ -193,7 +194,7 @@ mod tests {
     fn open_rejects_every_kind_of_bad_input() {
         let mut r = rng(6);
         let k = MasterKey::generate(&mut r);
-        let sealed = k.seal(b"secret", b"ctx", &mut r);
+        let sealed = k.seal(b"secret", b"ctx", &mut r).unwrap();
         assert!(k.open(&sealed, b"ctx").is_ok());
         assert!(k.open(&sealed, b"other").is_err(), "wrong aad");
         assert!(k.open(&sealed, b"").is_err(), "missing aad");

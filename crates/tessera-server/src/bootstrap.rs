@@ -71,7 +71,7 @@ pub async fn ensure(
         &secret,
         &signing_key,
         master,
-    );
+    )?;
     match store.bootstrap(&plan).await? {
         BootstrapOutcome::AlreadyBootstrapped(t) => {
             tracing::info!(tenant = %t, "database was bootstrapped by another node");
@@ -130,7 +130,7 @@ pub fn plan(
     secret: &ClientSecret,
     key: &tessera_crypto::GeneratedKey,
     master: &MasterKey,
-) -> BootstrapPlan {
+) -> Result<BootstrapPlan, tessera_crypto::CryptoError> {
     let tenant = Tenant {
         id: TenantId::random(rng),
         display_name: "Tessera".into(),
@@ -234,13 +234,13 @@ pub fn plan(
             &key.private_pkcs8,
             &crate::keys::aad(tenant.id, &key.kid),
             rng,
-        ),
+        )?,
         public_jwk: key.public_jwk.clone(),
         created_at: now,
         active_from: now,
         retired_at: None,
     };
-    BootstrapPlan {
+    Ok(BootstrapPlan {
         tenant,
         initial_domain,
         admin,
@@ -253,5 +253,5 @@ pub fn plan(
         client_app_roles,
         signing_key,
         now,
-    }
+    })
 }
