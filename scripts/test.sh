@@ -7,13 +7,28 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 stage() { printf '\n==== %s\n' "$*"; }
 
-# One function per group of system dependencies; later issues add theirs.
+# One function per group of dependencies; later issues add theirs.
 install_postgres() { pg_install; }
+
+# Python clients (MSAL, PyJWT) in a virtualenv under target/, from PyPI.
+install_python_clients() {
+  local venv=target/test-venv
+  if [[ ! -x "$venv/bin/python" ]]; then
+    python3 -m venv "$venv"
+  fi
+  if ! cmp -s tests/clients/requirements.txt "$venv/.installed" 2>/dev/null; then
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/clients/requirements.txt
+    cp tests/clients/requirements.txt "$venv/.installed"
+  fi
+  TESSERA_TEST_PYTHON="$(pwd)/$venv/bin/python"
+  export TESSERA_TEST_PYTHON
+}
 
 stage "system dependencies"
 # shellcheck source=scripts/pg.sh
 source scripts/pg.sh
 install_postgres
+install_python_clients
 
 stage "PostgreSQL"
 pg_start

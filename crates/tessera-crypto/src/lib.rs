@@ -10,6 +10,7 @@
 mod ct;
 mod dev_cert;
 mod error;
+mod jwt;
 mod master_key;
 mod password;
 mod secret;
@@ -18,6 +19,7 @@ mod signing;
 pub use ct::ct_eq;
 pub use dev_cert::*;
 pub use error::CryptoError;
+pub use jwt::sign_jwt;
 pub use master_key::MasterKey;
 pub use password::*;
 pub use secret::*;

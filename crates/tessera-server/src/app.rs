@@ -28,6 +28,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .merge(crate::oauth::routes())
         .fallback(not_found)
         .with_state(state);
 

@@ -14,10 +14,12 @@ pub mod datadir;
 pub mod error;
 pub mod keys;
 pub mod load;
+pub mod oauth;
 pub mod run;
 pub mod server;
 pub mod state;
 pub mod telemetry;
+pub mod tenant;
 pub mod tls;
 
 pub use config::{Config, LogFormat};

@@ -106,7 +106,8 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
     let store = open_store(&config).await?;
     let boot =
         bootstrap::ensure(store.as_ref(), &master, &config.data_dir, SystemClock.now()).await?;
-    let signing_keys = crate::keys::load(store.as_ref(), boot.tenant_id, &master).await?;
+    let keys = crate::keys::KeyRing::new(store.clone(), master);
+    keys.load(boot.tenant_id).await?;
 
     let listener = std::net::TcpListener::bind(config.listen).map_err(|e| ConfigError {
         key: "listen".into(),
@@ -121,7 +122,7 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
         config: Arc::new(config.clone()),
         public_url: base_url.clone().into(),
         home_tenant: boot.tenant_id,
-        signing_keys: Arc::new(signing_keys),
+        keys: Arc::new(keys),
         tls,
     };
     let app = app::router(state).into_make_service();

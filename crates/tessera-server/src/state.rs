@@ -1,6 +1,5 @@
 use crate::config::Config;
 use std::sync::Arc;
-use tessera_crypto::SigningKey;
 use tessera_model::TenantId;
 use tessera_store::Store;
 
@@ -12,7 +11,7 @@ pub struct AppState {
     pub public_url: Arc<str>,
     /// The tenant created at bootstrap.
     pub home_tenant: TenantId,
-    /// Parsed, ready-to-sign keys of the home tenant (newest first).
-    pub signing_keys: Arc<Vec<SigningKey>>,
+    /// Parsed, ready-to-sign keys per tenant.
+    pub keys: Arc<crate::keys::KeyRing>,
     pub tls: bool,
 }

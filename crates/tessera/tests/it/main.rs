@@ -1,5 +1,6 @@
 //! Tessera's integration tests: one test binary (fast to link, one place to
 //! look). Every storage and server test runs on SQLite and on PostgreSQL.
 mod cli;
+mod oauth;
 mod server;
 mod store;

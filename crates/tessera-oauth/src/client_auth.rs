@@ -1,0 +1,106 @@
+//! Authenticating a confidential client: find its application (appIds are
+//! global), its service principal in the requested tenant, and check the
+//! secret against every stored digest in constant time.
+use crate::error::*;
+use crate::request::{printable, ClientAuth};
+use tessera_model::{AppId, Application, ServicePrincipal, TenantId};
+use tessera_store::Store;
+use time::OffsetDateTime;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthMethod {
+    ClientSecretBasic,
+    ClientSecretPost,
+}
+
+impl AuthMethod {
+    /// Entra's `azpacr`: 1 for a secret, 2 for a certificate or assertion.
+    pub fn azpacr(self) -> &'static str {
+        "1"
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct AuthenticatedClient {
+    pub app: Application,
+    pub home_tenant: TenantId,
+    /// The client's service principal in the tenant of the request.
+    pub sp: ServicePrincipal,
+    pub method: AuthMethod,
+}
+
+pub async fn authenticate(
+    store: &dyn Store,
+    tenant: TenantId,
+    auth: &ClientAuth,
+    now: OffsetDateTime,
+) -> Result<AuthenticatedClient, OAuthError> {
+    let raw_id = auth
+        .client_id
+        .as_deref()
+        .ok_or_else(|| crate::request::missing("client_id"))?;
+    let app_id: AppId = raw_id.parse().map_err(|_| {
+        OAuthError::with(
+            CLIENT_NOT_FOUND,
+            format!("Client id: '{}'.", printable(raw_id)),
+        )
+    })?;
+    let (home_tenant, app) = store
+        .application_by_app_id(app_id)
+        .await?
+        .ok_or_else(|| OAuthError::with(CLIENT_NOT_FOUND, format!("Client id: '{app_id}'.")))?;
+    if auth.assertion.is_some() {
+        // private_key_jwt arrives with certificate credentials (issue 3).
+        return Err(OAuthError::with(
+            MISSING_CLIENT_CREDENTIAL,
+            "client_assertion (private_key_jwt) is not supported yet; use a client secret.",
+        ));
+    }
+    let presented = auth
+        .secret
+        .as_deref()
+        .ok_or_else(|| OAuthError::new(MISSING_CLIENT_CREDENTIAL))?;
+    // Check every credential without stopping early, so timing does not tell
+    // how many secrets the application has or which one matched.
+    let creds = store.list_password_credentials(home_tenant, app.id).await?;
+    let mut valid = false;
+    let mut expired = false;
+    for (cred, digest) in &creds {
+        let matches = tessera_crypto::verify_secret(presented, digest);
+        let current = cred.start_date_time <= now && now < cred.end_date_time;
+        valid |= matches & current;
+        expired |= matches & !current;
+    }
+    if !valid {
+        return Err(OAuthError::new(if expired {
+            EXPIRED_CLIENT_SECRET
+        } else {
+            INVALID_CLIENT_SECRET
+        }));
+    }
+    if tenant != home_tenant && app.sign_in_audience == tessera_model::SignInAudience::AzureADMyOrg
+    {
+        return Err(OAuthError::with(
+            CLIENT_NOT_IN_TENANT,
+            "The application is single-tenant.",
+        ));
+    }
+    let sp = store
+        .service_principal_by_app_id(tenant, app_id)
+        .await?
+        .ok_or_else(|| OAuthError::new(CLIENT_NOT_IN_TENANT))?;
+    if !sp.account_enabled {
+        return Err(OAuthError::new(CLIENT_DISABLED));
+    }
+    let method = if auth.used_basic {
+        AuthMethod::ClientSecretBasic
+    } else {
+        AuthMethod::ClientSecretPost
+    };
+    Ok(AuthenticatedClient {
+        app,
+        home_tenant,
+        sp,
+        method,
+    })
+}

@@ -1,0 +1,168 @@
+//! The one table of OAuth errors: each error's RFC 6749 code, HTTP status and
+//! Entra `AADSTS` number with its default description. The edge writes them as
+//! RFC 6749 §5.2 JSON plus Entra's `error_codes`, `timestamp`, `trace_id` and
+//! `correlation_id`, always with `Cache-Control: no-store`. The catalogue is
+//! docs/errors.md (a test keeps the two in step).
+
+/// RFC 6749 §5.2 error codes (and RFC 8628's, as the device flow arrives).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorCode {
+    InvalidRequest,
+    InvalidClient,
+    InvalidGrant,
+    UnauthorizedClient,
+    UnsupportedGrantType,
+    InvalidScope,
+    ServerError,
+    TemporarilyUnavailable,
+}
+
+impl ErrorCode {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::InvalidClient => "invalid_client",
+            Self::InvalidGrant => "invalid_grant",
+            Self::UnauthorizedClient => "unauthorized_client",
+            Self::UnsupportedGrantType => "unsupported_grant_type",
+            Self::InvalidScope => "invalid_scope",
+            Self::ServerError => "server_error",
+            Self::TemporarilyUnavailable => "temporarily_unavailable",
+        }
+    }
+
+    pub const fn status(self) -> u16 {
+        match self {
+            Self::InvalidClient => 401,
+            Self::ServerError => 500,
+            Self::TemporarilyUnavailable => 503,
+            _ => 400,
+        }
+    }
+}
+
+/// Every error Tessera's OAuth surface can give. Where Entra has a number for
+/// the same condition we use it, so code that matches on `error_codes` keeps
+/// working; conditions of Tessera's own are numbered from 9900001.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Catalogued {
+    pub aadsts: u32,
+    pub code: ErrorCode,
+    pub description: &'static str,
+}
+
+macro_rules! catalogue {
+    ($($name:ident = $num:literal, $code:ident, $desc:literal;)*) => {
+        $(pub const $name: Catalogued = Catalogued { aadsts: $num, code: ErrorCode::$code, description: $desc };)*
+        /// The whole catalogue, for docs and tests.
+        pub const CATALOGUE: &[Catalogued] = &[$($name),*];
+    };
+}
+
+catalogue! {
+    MISSING_PARAMETER = 900144, InvalidRequest, "The request body must contain the following parameter.";
+    DUPLICATE_PARAMETER = 9900003, InvalidRequest, "A parameter was given more than once.";
+    MALFORMED_REQUEST = 9900004, InvalidRequest, "The request body is not a valid application/x-www-form-urlencoded form.";
+    MULTIPLE_CLIENT_AUTH = 9900005, InvalidRequest, "The client presented more than one authentication method.";
+    TENANT_NOT_FOUND = 90002, InvalidRequest, "Tenant not found. Check the tenant identifier or domain in the URL.";
+    TENANT_REQUIRED = 9900001, InvalidRequest, "This grant needs a specific tenant in the URL, not 'common' or 'organizations'.";
+    CLIENT_NOT_FOUND = 700016, UnauthorizedClient, "Application with the given identifier was not found in the directory.";
+    MISSING_CLIENT_CREDENTIAL = 7000218, InvalidClient, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.";
+    INVALID_CLIENT_SECRET = 7000215, InvalidClient, "Invalid client secret provided.";
+    EXPIRED_CLIENT_SECRET = 7000222, InvalidClient, "The provided client secret keys are expired.";
+    CLIENT_DISABLED = 7000112, UnauthorizedClient, "Application is disabled.";
+    CLIENT_NOT_IN_TENANT = 9900002, UnauthorizedClient, "The application has no service principal in this tenant: an administrator must consent to it first.";
+    UNSUPPORTED_GRANT_TYPE = 70003, UnsupportedGrantType, "The app requested an unsupported grant type.";
+    SCOPE_MISSING_DEFAULT = 1002012, InvalidScope, "Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).";
+    RESOURCE_NOT_FOUND = 500011, InvalidScope, "The resource principal named in the scope was not found in the tenant.";
+    SERVER_ERROR = 90033, ServerError, "A transient error occurred on the server; try again.";
+    UNAVAILABLE = 9900006, TemporarilyUnavailable, "The service is temporarily unavailable; try again shortly.";
+}
+
+/// An error to send: a catalogued error, refined with a detail.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OAuthError {
+    pub what: Catalogued,
+    /// Specific detail appended to the default description (never secret).
+    pub detail: Option<String>,
+}
+
+impl OAuthError {
+    pub fn new(what: Catalogued) -> Self {
+        Self { what, detail: None }
+    }
+
+    pub fn with(what: Catalogued, detail: impl Into<String>) -> Self {
+        Self {
+            what,
+            detail: Some(detail.into()),
+        }
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        self.what.code
+    }
+
+    pub fn message(&self) -> String {
+        match &self.detail {
+            Some(d) => format!("{} {d}", self.what.description),
+            None => self.what.description.to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for OAuthError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "AADSTS{}: {}", self.what.aadsts, self.message())
+    }
+}
+
+impl std::error::Error for OAuthError {}
+
+impl From<tessera_store::StoreError> for OAuthError {
+    fn from(e: tessera_store::StoreError) -> Self {
+        if e.is_unavailable() {
+            Self::new(UNAVAILABLE)
+        } else {
+            Self::new(SERVER_ERROR)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_unique_and_every_rfc_code_is_used() {
+        let mut nums: Vec<_> = CATALOGUE.iter().map(|c| c.aadsts).collect();
+        nums.sort();
+        nums.dedup();
+        assert_eq!(nums.len(), CATALOGUE.len());
+        for code in [
+            ErrorCode::InvalidRequest,
+            ErrorCode::InvalidClient,
+            ErrorCode::UnauthorizedClient,
+            ErrorCode::UnsupportedGrantType,
+            ErrorCode::InvalidScope,
+            ErrorCode::ServerError,
+            ErrorCode::TemporarilyUnavailable,
+        ] {
+            assert!(CATALOGUE.iter().any(|c| c.code == code), "{code:?} unused");
+        }
+        assert_eq!(ErrorCode::InvalidClient.status(), 401);
+    }
+
+    #[test]
+    fn the_docs_catalogue_lists_every_error() {
+        let doc = include_str!("../../../docs/errors.md");
+        for c in CATALOGUE {
+            let row = format!("| {} | `{}` |", c.aadsts, c.code.as_str());
+            assert!(
+                doc.contains(&row),
+                "docs/errors.md lacks the row for AADSTS{}: {row}",
+                c.aadsts
+            );
+        }
+    }
+}

@@ -1,0 +1,2 @@
+//! One file per grant.
+pub mod client_credentials;

@@ -1,0 +1,248 @@
+//! Parsing a token request: the form's pairs (checked for duplicates) into a
+//! tagged `GrantRequest`, and the client's credentials into `ClientAuth`.
+use crate::error::*;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// A token request by grant type. Grants arrive one file at a time in
+/// `grants/`; any other `grant_type` is `unsupported_grant_type`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "grant_type")]
+pub enum GrantRequest {
+    #[serde(rename = "client_credentials")]
+    ClientCredentials { scope: Option<String> },
+}
+
+const KNOWN_GRANTS: &[&str] = &["client_credentials"];
+
+/// How a client presented itself: HTTP Basic (RFC 6749 §2.3.1, both parts
+/// form-urlencoded), or `client_id`/`client_secret` in the body.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct ClientAuth {
+    pub client_id: Option<String>,
+    pub secret: Option<String>,
+    pub used_basic: bool,
+    pub assertion_type: Option<String>,
+    pub assertion: Option<String>,
+}
+
+impl std::fmt::Debug for ClientAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientAuth")
+            .field("client_id", &self.client_id)
+            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .field("used_basic", &self.used_basic)
+            .field("assertion", &self.assertion.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+/// A parsed token request.
+#[derive(Debug)]
+pub struct TokenRequest {
+    pub grant: GrantRequest,
+    pub client: ClientAuth,
+}
+
+/// The largest form we read field by field (the edge also limits the body).
+pub const MAX_PARAMS: usize = 64;
+
+impl TokenRequest {
+    /// `pairs`: the decoded form; `basic`: the decoded `Authorization: Basic`
+    /// user and password, if that header was sent.
+    pub fn parse(
+        pairs: Vec<(String, String)>,
+        basic: Option<(String, String)>,
+    ) -> Result<Self, OAuthError> {
+        if pairs.len() > MAX_PARAMS {
+            return Err(OAuthError::with(MALFORMED_REQUEST, "Too many parameters."));
+        }
+        let mut form = BTreeMap::new();
+        for (k, v) in pairs {
+            if form.contains_key(&k) {
+                return Err(OAuthError::with(
+                    DUPLICATE_PARAMETER,
+                    format!("Parameter: '{}'.", printable(&k)),
+                ));
+            }
+            form.insert(k, v);
+        }
+        let client = client_auth(&mut form, basic)?;
+        let grant_type = match form.get("grant_type") {
+            None => return Err(missing("grant_type")),
+            Some(g) if !KNOWN_GRANTS.contains(&g.as_str()) => {
+                return Err(OAuthError::with(
+                    UNSUPPORTED_GRANT_TYPE,
+                    format!("Grant type: '{}'.", printable(g)),
+                ))
+            }
+            Some(g) => g.clone(),
+        };
+        let value = serde_json::to_value(&form).map_err(|_| OAuthError::new(MALFORMED_REQUEST))?;
+        let grant = serde_json::from_value(value).map_err(|e| {
+            OAuthError::with(
+                MALFORMED_REQUEST,
+                format!("Bad parameters for grant '{grant_type}': {e}."),
+            )
+        })?;
+        Ok(Self { grant, client })
+    }
+}
+
+pub(crate) fn missing(name: &str) -> OAuthError {
+    OAuthError::with(MISSING_PARAMETER, format!("Parameter: '{name}'."))
+}
+
+/// Echoes client input in a description only as short, printable ASCII.
+pub(crate) fn printable(s: &str) -> String {
+    let clean: String = s
+        .chars()
+        .filter(|c| c.is_ascii_graphic() || *c == ' ')
+        .take(64)
+        .collect();
+    if clean.len() < s.len() {
+        format!("{clean}…")
+    } else {
+        clean
+    }
+}
+
+fn client_auth(
+    form: &mut BTreeMap<String, String>,
+    basic: Option<(String, String)>,
+) -> Result<ClientAuth, OAuthError> {
+    let body_id = form.remove("client_id");
+    let body_secret = form.remove("client_secret");
+    let assertion_type = form.remove("client_assertion_type");
+    let assertion = form.remove("client_assertion");
+    let methods = [basic.is_some(), body_secret.is_some(), assertion.is_some()]
+        .iter()
+        .filter(|m| **m)
+        .count();
+    if methods > 1 {
+        return Err(OAuthError::new(MULTIPLE_CLIENT_AUTH));
+    }
+    match basic {
+        Some((id, secret)) => {
+            if body_id.as_ref().is_some_and(|b| *b != id) {
+                return Err(OAuthError::with(
+                    MULTIPLE_CLIENT_AUTH,
+                    "client_id in the body differs from HTTP Basic.",
+                ));
+            }
+            Ok(ClientAuth {
+                client_id: Some(id),
+                secret: Some(secret),
+                used_basic: true,
+                assertion_type,
+                assertion,
+            })
+        }
+        None => Ok(ClientAuth {
+            client_id: body_id,
+            secret: body_secret,
+            used_basic: false,
+            assertion_type,
+            assertion,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
+        p.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn parses_client_credentials() {
+        let r = TokenRequest::parse(
+            pairs(&[
+                ("grant_type", "client_credentials"),
+                ("scope", "x/.default"),
+                ("client_id", "c"),
+                ("client_secret", "s"),
+            ]),
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            r.grant,
+            GrantRequest::ClientCredentials {
+                scope: Some("x/.default".into())
+            }
+        );
+        assert_eq!(r.client.client_id.as_deref(), Some("c"));
+        assert!(!format!("{:?}", r.client).contains("\"s\""));
+    }
+
+    #[test]
+    fn bad_requests_get_their_catalogued_error() {
+        let err = |p: &[(&str, &str)], basic: Option<(&str, &str)>| {
+            TokenRequest::parse(pairs(p), basic.map(|(a, b)| (a.to_string(), b.to_string())))
+                .unwrap_err()
+                .what
+        };
+        assert_eq!(err(&[], None), MISSING_PARAMETER);
+        assert_eq!(
+            err(&[("grant_type", "password")], None),
+            UNSUPPORTED_GRANT_TYPE
+        );
+        assert_eq!(err(&[("grant_type", "")], None), UNSUPPORTED_GRANT_TYPE);
+        assert_eq!(
+            err(&[("grant_type", "implicit")], None),
+            UNSUPPORTED_GRANT_TYPE
+        );
+        assert_eq!(
+            err(
+                &[
+                    ("grant_type", "client_credentials"),
+                    ("grant_type", "client_credentials")
+                ],
+                None
+            ),
+            DUPLICATE_PARAMETER
+        );
+        assert_eq!(
+            err(&[("scope", "a"), ("scope", "b")], None),
+            DUPLICATE_PARAMETER
+        );
+        assert_eq!(
+            err(
+                &[("grant_type", "client_credentials"), ("client_secret", "s")],
+                Some(("c", "s"))
+            ),
+            MULTIPLE_CLIENT_AUTH
+        );
+        assert_eq!(
+            err(
+                &[("grant_type", "client_credentials"), ("client_id", "other")],
+                Some(("c", "s"))
+            ),
+            MULTIPLE_CLIENT_AUTH
+        );
+        let many: Vec<(String, String)> = (0..100)
+            .map(|i| (format!("k{i}"), "v".to_string()))
+            .collect();
+        assert_eq!(
+            TokenRequest::parse(many, None).unwrap_err().what,
+            MALFORMED_REQUEST
+        );
+    }
+
+    #[test]
+    fn echoed_input_is_sanitised() {
+        let e = TokenRequest::parse(pairs(&[("grant_type", "<script>\n\u{0}alert(1)")]), None)
+            .unwrap_err();
+        assert!(
+            !e.message().contains('\n') && !e.message().contains('\u{0}'),
+            "{}",
+            e.message()
+        );
+        assert_eq!(printable(&"a".repeat(100)).chars().count(), 65);
+    }
+}

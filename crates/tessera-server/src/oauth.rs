@@ -1,0 +1,212 @@
+//! The OAuth 2.0 / OpenID Connect edge: parse HTTP, call the engine, write
+//! the answer. Errors are RFC 6749 JSON with Entra's extra fields.
+use crate::clock::SystemClock;
+use crate::state::AppState;
+use crate::tenant::{self, PathTenant};
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use tessera_model::{Clock, TenantId};
+use tessera_oauth::error::{self as e, OAuthError};
+use tessera_oauth::{TokenContext, TokenRequest};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/{tenant}/v2.0/.well-known/openid-configuration",
+            get(discovery),
+        )
+        .route("/{tenant}/discovery/v2.0/keys", get(jwks))
+        .route("/{tenant}/oauth2/v2.0/token", post(token))
+}
+
+async fn discovery(State(s): State<AppState>, Path(segment): Path<String>) -> Response {
+    let tenant = match tenant::resolve(s.store.as_ref(), &segment).await {
+        Ok(PathTenant::Tenant(t)) => Some(t),
+        Ok(PathTenant::Common) => None,
+        Ok(PathTenant::Unknown) => {
+            return oauth_error(
+                OAuthError::new(e::TENANT_NOT_FOUND),
+                &HeaderMap::new(),
+                false,
+            )
+        }
+        Err(err) => return oauth_error(err.into(), &HeaderMap::new(), false),
+    };
+    let doc = tessera_oauth::discovery::document(&s.public_url, &segment, tenant);
+    (
+        [(header::CACHE_CONTROL, "max-age=86400, private")],
+        Json(doc),
+    )
+        .into_response()
+}
+
+async fn jwks(State(s): State<AppState>, Path(segment): Path<String>) -> Response {
+    let tenant = match tenant::resolve(s.store.as_ref(), &segment).await {
+        Ok(PathTenant::Tenant(t)) => Some(t),
+        Ok(PathTenant::Common) => None,
+        Ok(PathTenant::Unknown) => {
+            return oauth_error(
+                OAuthError::new(e::TENANT_NOT_FOUND),
+                &HeaderMap::new(),
+                false,
+            )
+        }
+        Err(err) => return oauth_error(err.into(), &HeaderMap::new(), false),
+    };
+    // `common` publishes the home tenant's keys (the only signer today).
+    let t = tenant.unwrap_or(s.home_tenant);
+    match s.store.list_signing_keys(t).await {
+        Ok(records) => {
+            let keys: Vec<_> = records.into_iter().map(|r| r.public_jwk).collect();
+            (
+                [(header::CACHE_CONTROL, "max-age=3600, private")],
+                Json(serde_json::json!({ "keys": keys })),
+            )
+                .into_response()
+        }
+        Err(err) => oauth_error(err.into(), &HeaderMap::new(), false),
+    }
+}
+
+async fn token(
+    State(s): State<AppState>,
+    Path(segment): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let basic = match basic_credentials(&headers) {
+        Ok(b) => b,
+        Err(err) => return oauth_error(err, &headers, true),
+    };
+    let used_basic = basic.is_some();
+    let result = async {
+        let form_type = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if !form_type
+            .to_ascii_lowercase()
+            .starts_with("application/x-www-form-urlencoded")
+        {
+            return Err(OAuthError::with(
+                e::MALFORMED_REQUEST,
+                "Content-Type must be application/x-www-form-urlencoded.",
+            ));
+        }
+        let pairs: Vec<(String, String)> = form_urlencoded::parse(&body)
+            .into_owned()
+            .take(1000)
+            .collect();
+        let req = TokenRequest::parse(pairs, basic)?;
+        let tenant = specific_tenant(&s, &segment).await?;
+        let now = SystemClock.now();
+        let key = s.keys.current(tenant, now).await.map_err(|err| {
+            tracing::error!(error = %err, %tenant, "no signing key");
+            OAuthError::new(e::SERVER_ERROR)
+        })?;
+        let ctx = TokenContext {
+            store: s.store.as_ref(),
+            now,
+            public_url: &s.public_url,
+            key: &key,
+        };
+        tessera_oauth::token(&ctx, tenant, req, &mut rand::rngs::OsRng).await
+    }
+    .await;
+    match result {
+        Ok(tok) => (no_store(), Json(tok)).into_response(),
+        Err(err) => oauth_error(err, &headers, used_basic),
+    }
+}
+
+async fn specific_tenant(s: &AppState, segment: &str) -> Result<TenantId, OAuthError> {
+    match tenant::resolve(s.store.as_ref(), segment).await? {
+        PathTenant::Tenant(t) => Ok(t),
+        PathTenant::Common => Err(OAuthError::new(e::TENANT_REQUIRED)),
+        PathTenant::Unknown => Err(OAuthError::new(e::TENANT_NOT_FOUND)),
+    }
+}
+
+/// `Authorization: Basic base64(urlencode(id):urlencode(secret))` (RFC 6749 §2.3.1).
+fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, OAuthError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let bad = || OAuthError::with(e::MALFORMED_REQUEST, "Malformed HTTP Basic credentials.");
+    let text = value.to_str().map_err(|_| bad())?;
+    let Some((scheme, rest)) = text.split_once(' ') else {
+        return Err(bad());
+    };
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return Err(bad());
+    }
+    let decoded = STANDARD.decode(rest.trim()).map_err(|_| bad())?;
+    let decoded = String::from_utf8(decoded).map_err(|_| bad())?;
+    let (id, secret) = decoded.split_once(':').ok_or_else(bad)?;
+    let dec = |s: &str| {
+        form_urlencoded::parse(format!("x={s}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+    };
+    Ok(Some((
+        dec(id).ok_or_else(bad)?,
+        dec(secret).ok_or_else(bad)?,
+    )))
+}
+
+fn no_store() -> [(header::HeaderName, HeaderValue); 2] {
+    [
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        (header::PRAGMA, HeaderValue::from_static("no-cache")),
+    ]
+}
+
+/// RFC 6749 §5.2 JSON with Entra's `error_codes`, `timestamp`, `trace_id`,
+/// `correlation_id`.
+pub fn oauth_error(err: OAuthError, headers: &HeaderMap, used_basic: bool) -> Response {
+    let trace_id = headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let correlation_id = headers
+        .get("client-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| uuid::Uuid::parse_str(v).is_ok())
+        .map(str::to_string)
+        .unwrap_or_else(|| trace_id.clone());
+    let format =
+        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]Z");
+    let timestamp = SystemClock.now().format(format).unwrap_or_default();
+    let code = err.code();
+    if code == tessera_oauth::ErrorCode::ServerError {
+        tracing::error!(trace_id, error = %err, "token endpoint server error");
+    }
+    let body = serde_json::json!({
+        "error": code.as_str(),
+        "error_description": format!("{err} Trace ID: {trace_id} Correlation ID: {correlation_id} Timestamp: {timestamp}"),
+        "error_codes": [err.what.aadsts],
+        "timestamp": timestamp,
+        "trace_id": trace_id,
+        "correlation_id": correlation_id,
+    });
+    let status = StatusCode::from_u16(code.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    let mut res = (status, no_store(), Json(body)).into_response();
+    if status == StatusCode::UNAUTHORIZED && used_basic {
+        res.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"tessera\""),
+        );
+    }
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    }
+    res
+}

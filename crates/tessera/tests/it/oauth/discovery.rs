@@ -1,0 +1,65 @@
+use super::fixtures::boot;
+use tessera_testkit::{both_backends, TestBackend, TestServer};
+
+async fn discovery_and_jwks(b: TestBackend) {
+    let s = TestServer::start(b).await;
+    let t = boot(&s).tenant;
+    let domain = s
+        .running()
+        .store
+        .list_domains(t.parse().unwrap())
+        .await
+        .unwrap()[0]
+        .name
+        .clone();
+    for segment in [t.as_str(), domain.as_str(), &domain.to_uppercase()] {
+        let r = s
+            .get(&format!("/{segment}/v2.0/.well-known/openid-configuration"))
+            .await;
+        assert_eq!(r.status(), 200, "{segment}");
+        let d: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(d["issuer"], format!("{}/{t}/v2.0", s.url));
+        assert_eq!(
+            d["token_endpoint"],
+            format!("{}/{segment}/oauth2/v2.0/token", s.url)
+        );
+        assert_eq!(
+            d["jwks_uri"],
+            format!("{}/{segment}/discovery/v2.0/keys", s.url)
+        );
+    }
+    let d: serde_json::Value = s
+        .get("/common/v2.0/.well-known/openid-configuration")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(d["issuer"], format!("{}/{{tenantid}}/v2.0", s.url));
+    for unknown in [
+        "00000000-0000-0000-0000-000000000001",
+        "nobody.example",
+        "a'b",
+    ] {
+        let r = s
+            .get(&format!("/{unknown}/v2.0/.well-known/openid-configuration"))
+            .await;
+        assert_eq!(r.status(), 400, "{unknown}");
+        let v: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(v["error"], "invalid_request");
+        assert_eq!(v["error_codes"][0], 90002);
+    }
+    let jwks: serde_json::Value = s
+        .get(&format!("/{t}/discovery/v2.0/keys"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let keys = jwks["keys"].as_array().unwrap();
+    assert_eq!(keys.len(), 1);
+    assert_eq!(keys[0]["kty"], "RSA");
+    assert_eq!(keys[0]["use"], "sig");
+    for private in ["d", "p", "q", "dp", "dq", "qi"] {
+        assert!(keys[0].get(private).is_none(), "JWKS leaks {private}");
+    }
+}
+both_backends!(discovery_and_jwks);

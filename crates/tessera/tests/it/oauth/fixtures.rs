@@ -1,0 +1,58 @@
+use tessera_testkit::TestServer;
+
+/// The bootstrap credentials of a test server.
+pub struct Boot {
+    pub tenant: String,
+    pub client_id: String,
+    pub secret: String,
+}
+
+pub fn boot(s: &TestServer) -> Boot {
+    let path = s
+        .running()
+        .bootstrap_file
+        .clone()
+        .expect("fresh server wrote bootstrap.json");
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    Boot {
+        tenant: v["tenantId"].as_str().unwrap().into(),
+        client_id: v["clientId"].as_str().unwrap().into(),
+        secret: v["clientSecret"].as_str().unwrap().into(),
+    }
+}
+
+/// POSTs a form to the tenant's token endpoint.
+pub async fn token(s: &TestServer, tenant: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    s.client
+        .post(s.url(&format!("/{tenant}/oauth2/v2.0/token")))
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Verifies a token's signature against the server's JWKS and returns its claims.
+pub async fn verify(
+    s: &TestServer,
+    tenant: &str,
+    token: &str,
+    audience: &str,
+) -> serde_json::Value {
+    let jwks: jsonwebtoken::jwk::JwkSet = s
+        .get(&format!("/{tenant}/discovery/v2.0/keys"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let header = jsonwebtoken::decode_header(token).unwrap();
+    let jwk = jwks
+        .find(header.kid.as_deref().unwrap())
+        .expect("kid in JWKS");
+    let key = jsonwebtoken::DecodingKey::from_jwk(jwk).unwrap();
+    let mut v = jsonwebtoken::Validation::new(header.alg);
+    v.set_audience(&[audience]);
+    v.set_issuer(&[format!("{}/{tenant}/v2.0", s.url)]);
+    jsonwebtoken::decode::<serde_json::Value>(token, &key, &v)
+        .unwrap()
+        .claims
+}

@@ -1,0 +1,5 @@
+//! The OAuth 2.0 / OpenID Connect endpoints over real sockets.
+mod client_credentials;
+mod discovery;
+mod fixtures;
+mod msal;
