@@ -1,10 +1,11 @@
 //! Authenticating a confidential client: find its application (appIds are
 //! global), its service principal in the requested tenant, and check the
 //! secret against every stored digest in constant time.
+use crate::directory::Directory;
 use crate::error::*;
 use crate::request::{printable, ClientAuth};
+use std::sync::Arc;
 use tessera_model::{AppId, Application, ServicePrincipal, TenantId};
-use tessera_store::Store;
 use time::OffsetDateTime;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,12 +26,12 @@ pub struct AuthenticatedClient {
     pub app: Application,
     pub home_tenant: TenantId,
     /// The client's service principal in the tenant of the request.
-    pub sp: ServicePrincipal,
+    pub sp: Arc<ServicePrincipal>,
     pub method: AuthMethod,
 }
 
 pub async fn authenticate(
-    store: &dyn Store,
+    directory: &dyn Directory,
     tenant: TenantId,
     auth: &ClientAuth,
     now: OffsetDateTime,
@@ -45,10 +46,11 @@ pub async fn authenticate(
             format!("Client id: '{}'.", printable(raw_id)),
         )
     })?;
-    let (home_tenant, app) = store
-        .application_by_app_id(app_id)
+    let client = directory
+        .client(app_id)
         .await?
         .ok_or_else(|| OAuthError::with(CLIENT_NOT_FOUND, format!("Client id: '{app_id}'.")))?;
+    let (home_tenant, app) = (client.home_tenant, client.app.clone());
     if auth.assertion.is_some() {
         // private_key_jwt arrives with certificate credentials (issue 3).
         return Err(OAuthError::with(
@@ -62,10 +64,9 @@ pub async fn authenticate(
         .ok_or_else(|| OAuthError::new(MISSING_CLIENT_CREDENTIAL))?;
     // Check every credential without stopping early, so timing does not tell
     // how many secrets the application has or which one matched.
-    let creds = store.list_password_credentials(home_tenant, app.id).await?;
     let mut valid = false;
     let mut expired = false;
-    for (cred, digest) in &creds {
+    for (cred, digest) in &client.secrets {
         let matches = tessera_crypto::verify_secret(presented, digest);
         let current = cred.start_date_time <= now && now < cred.end_date_time;
         valid |= matches & current;
@@ -85,8 +86,8 @@ pub async fn authenticate(
             "The application is single-tenant.",
         ));
     }
-    let sp = store
-        .service_principal_by_app_id(tenant, app_id)
+    let sp = directory
+        .service_principal(tenant, app_id)
         .await?
         .ok_or_else(|| OAuthError::new(CLIENT_NOT_IN_TENANT))?;
     if !sp.account_enabled {

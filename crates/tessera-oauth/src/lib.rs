@@ -7,6 +7,7 @@
 )]
 
 pub mod client_auth;
+pub mod directory;
 pub mod discovery;
 pub mod error;
 pub mod grants;
@@ -21,12 +22,12 @@ pub use token::TokenResponse;
 use rand::{CryptoRng, RngCore};
 use tessera_crypto::SigningKey;
 use tessera_model::TenantId;
-use tessera_store::Store;
 use time::OffsetDateTime;
 
 /// What a token request is decided with.
 pub struct TokenContext<'a> {
-    pub store: &'a dyn Store,
+    /// Clients and resources (cached by the server).
+    pub directory: &'a dyn directory::Directory,
     pub now: OffsetDateTime,
     /// Tessera's public base URL (issuer prefix).
     pub public_url: &'a str,
@@ -41,7 +42,7 @@ pub async fn token(
     req: TokenRequest,
     rng: &mut (impl RngCore + CryptoRng),
 ) -> Result<TokenResponse, OAuthError> {
-    let client = client_auth::authenticate(ctx.store, tenant, &req.client, ctx.now).await?;
+    let client = client_auth::authenticate(ctx.directory, tenant, &req.client, ctx.now).await?;
     match req.grant {
         GrantRequest::ClientCredentials { scope } => {
             grants::client_credentials::grant(ctx, tenant, &client, scope.as_deref(), rng).await

@@ -45,6 +45,7 @@ pub struct Bootstrapped {
 pub async fn ensure(
     store: &dyn Store,
     master: &MasterKey,
+    alg: SigningAlg,
     data_dir: &Path,
     now: OffsetDateTime,
 ) -> anyhow::Result<Bootstrapped> {
@@ -63,7 +64,7 @@ pub async fn ensure(
     .await
     .context("password hashing task")??;
     let secret = ClientSecret::generate(&mut rand::rngs::OsRng);
-    let signing_key = tessera_crypto::generate_signing_key(SigningAlg::RS256)?;
+    let signing_key = tessera_crypto::generate_signing_key(alg)?;
     let plan = plan(
         &mut rand::rngs::OsRng,
         now,

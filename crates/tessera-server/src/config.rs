@@ -34,6 +34,9 @@ pub struct Config {
     pub db_max_connections: u32,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Algorithm of the signing keys Tessera creates for tenants: RS256
+    /// (what every relying party accepts), ES256 or EdDSA.
+    pub token_signing_alg: String,
 }
 
 impl Default for Config {
@@ -52,6 +55,7 @@ impl Default for Config {
             db_connect_max_backoff_ms: 5000,
             db_max_connections: 16,
             max_body_bytes: 1024 * 1024,
+            token_signing_alg: "RS256".into(),
         }
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod bootstrap;
+pub mod cache;
 pub mod clock;
 pub mod config;
 pub mod datadir;

@@ -36,6 +36,7 @@ pub const KEYS: &[&str] = &[
     "db_connect_max_backoff_ms",
     "db_max_connections",
     "max_body_bytes",
+    "token_signing_alg",
 ];
 
 /// Command-line flags of `serve` and `migrate`. Values stay strings so that
@@ -197,6 +198,18 @@ pub fn validate(c: &Config) -> Result<(), ConfigError> {
             ));
         }
     }
+    if c.token_signing_alg
+        .parse::<tessera_crypto::SigningAlg>()
+        .is_err()
+    {
+        return Err(err(
+            "token_signing_alg",
+            format!(
+                "{:?} is not one of RS256, ES256, EdDSA",
+                c.token_signing_alg
+            ),
+        ));
+    }
     if c.data_dir.as_os_str().is_empty() {
         return Err(err("data_dir", "must not be empty"));
     }
@@ -285,6 +298,8 @@ mod tests {
             ("max_body_bytes = 10", "max_body_bytes"),
             ("data_dir = \"\"", "data_dir"),
             ("listn = \"127.0.0.1:1\"", "listn"),
+            ("token_signing_alg = \"HS256\"", "token_signing_alg"),
+            ("token_signing_alg = \"none\"", "token_signing_alg"),
         ];
         for (toml, key) in cases {
             assert_eq!(key_of(toml), key, "{toml}");

@@ -111,7 +111,7 @@ async fn token(
             OAuthError::new(e::SERVER_ERROR)
         })?;
         let ctx = TokenContext {
-            store: s.store.as_ref(),
+            directory: s.directory.as_ref(),
             now,
             public_url: &s.public_url,
             key: &key,

@@ -28,6 +28,7 @@ pub struct RunningServer {
     pub bootstrap_file: Option<PathBuf>,
     handle: Handle,
     task: JoinHandle<std::io::Result<()>>,
+    follower: JoinHandle<()>,
 }
 
 impl RunningServer {
@@ -45,6 +46,7 @@ impl RunningServer {
             Ok(Err(e)) => tracing::error!(error = %e, "server stopped with an error"),
             Err(e) => tracing::error!(error = %e, "server task failed"),
         }
+        self.follower.abort();
         self.store.close().await;
     }
 
@@ -101,11 +103,25 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
     crate::tls::install_crypto_provider();
     // Before the first request, so that no count is lost.
     crate::telemetry::prometheus();
+    let signing_alg: tessera_crypto::SigningAlg =
+        config.token_signing_alg.parse().map_err(|_| ConfigError {
+            key: "token_signing_alg".into(),
+            message: format!(
+                "{:?} is not one of RS256, ES256, EdDSA",
+                config.token_signing_alg
+            ),
+        })?;
     datadir::prepare(&config.data_dir)?;
     let master = datadir::master_key(config.master_key.as_deref(), &config.data_dir)?;
     let store = open_store(&config).await?;
-    let boot =
-        bootstrap::ensure(store.as_ref(), &master, &config.data_dir, SystemClock.now()).await?;
+    let boot = bootstrap::ensure(
+        store.as_ref(),
+        &master,
+        signing_alg,
+        &config.data_dir,
+        SystemClock.now(),
+    )
+    .await?;
     let keys = crate::keys::KeyRing::new(store.clone(), master);
     keys.load(boot.tenant_id).await?;
 
@@ -117,6 +133,8 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
     let local_addr = listener.local_addr()?;
     let base_url = config.public_url_for(local_addr);
     let tls = config.tls_enabled();
+    let directory = Arc::new(crate::cache::CachedDirectory::new(store.clone()));
+    let follower = tokio::spawn(directory.clone().follow_changes());
     let state = AppState {
         store: store.clone(),
         config: Arc::new(config.clone()),
@@ -124,6 +142,7 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
         home_tenant: boot.tenant_id,
         keys: Arc::new(keys),
         tls,
+        directory,
     };
     let app = app::router(state).into_make_service();
     let handle = Handle::new();
@@ -153,5 +172,6 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
         bootstrap_file: boot.written,
         handle,
         task,
+        follower,
     })
 }

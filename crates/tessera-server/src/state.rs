@@ -14,4 +14,6 @@ pub struct AppState {
     /// Parsed, ready-to-sign keys per tenant.
     pub keys: Arc<crate::keys::KeyRing>,
     pub tls: bool,
+    /// Cached client and resource lookups for the token endpoint.
+    pub directory: Arc<crate::cache::CachedDirectory>,
 }

@@ -308,6 +308,9 @@ pub trait KeyStore: Send + Sync {
 pub trait ChangeStore: Send + Sync {
     /// Change-log entries of the tenant with `seq > after`, in order.
     async fn changes_since(&self, t: TenantId, after: i64, limit: u32) -> StoreResult<Vec<Change>>;
+    /// The newest change-log sequence number of the whole database (0 when
+    /// empty). Not tenant data: nodes poll it to invalidate their caches.
+    async fn latest_change_seq(&self) -> StoreResult<i64>;
 }
 
 /// The whole store.

@@ -30,15 +30,12 @@ pub async fn grant(
     };
     let resource_app = resource_app_id(resource, ctx.public_url).ok_or_else(not_found)?;
     let resource_sp = ctx
-        .store
-        .service_principal_by_app_id(tenant, resource_app)
+        .directory
+        .service_principal(tenant, resource_app)
         .await?
         .ok_or_else(not_found)?;
 
-    let held = ctx
-        .store
-        .app_role_assignments_of(tenant, client.sp.id)
-        .await?;
+    let held = ctx.directory.app_roles_held(tenant, client.sp.id).await?;
     let mut roles: Vec<String> = held
         .iter()
         .filter(|a| a.resource_id == resource_sp.id)

@@ -207,6 +207,11 @@ macro_rules! impl_grants {
                 .await?;
                 rows.iter().map($crate::sql::change).collect()
             }
+
+            async fn latest_change_seq(&self) -> $crate::StoreResult<i64> {
+                let row = sqlx::query("SELECT COALESCE(MAX(seq), 0) AS seq FROM change_log").fetch_one(self.read()).await?;
+                $crate::sql::Get::int(&row, "seq")
+            }
         }
     };
 }

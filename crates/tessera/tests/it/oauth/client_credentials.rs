@@ -379,3 +379,84 @@ async fn database_down_is_temporarily_unavailable(b: TestBackend) {
     expect(r, 503, "temporarily_unavailable", 9900006).await;
 }
 both_backends!(database_down_is_temporarily_unavailable);
+
+/// Tenants whose keys are ES256 or EdDSA issue tokens that verify the same way.
+async fn es256_and_eddsa_tenants(b: TestBackend) {
+    for alg in ["ES256", "EdDSA"] {
+        let s = TestServer::start_with(tessera_testkit::TestDb::new(b).await, |c| {
+            c.token_signing_alg = alg.into()
+        })
+        .await;
+        let k = boot(&s);
+        let r = token(
+            &s,
+            &k.tenant,
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", &k.client_id),
+                ("client_secret", &k.secret),
+                ("scope", "https://graph.microsoft.com/.default"),
+            ],
+        )
+        .await;
+        assert_eq!(r.status(), 200, "{alg}");
+        let body: serde_json::Value = r.json().await.unwrap();
+        let tok = body["access_token"].as_str().unwrap();
+        let header = jsonwebtoken::decode_header(tok).unwrap();
+        assert_eq!(format!("{:?}", header.alg), alg);
+        let claims = verify(&s, &k.tenant, tok, &GRAPH_APP_ID.to_string()).await;
+        assert_eq!(claims["tid"], k.tenant);
+    }
+}
+both_backends!(es256_and_eddsa_tenants);
+
+/// Revocation through the cache: once a secret is removed, the token endpoint
+/// refuses it within about a second (the change-log poll), on any node.
+async fn removed_secret_stops_working_within_a_second(b: TestBackend) {
+    let s = TestServer::start(b).await;
+    let k = boot(&s);
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_id", k.client_id.as_str()),
+        ("client_secret", k.secret.as_str()),
+        ("scope", "https://graph.microsoft.com/.default"),
+    ];
+    // Warm the cache.
+    assert_eq!(token(&s, &k.tenant, &form).await.status(), 200);
+    assert_eq!(token(&s, &k.tenant, &form).await.status(), 200);
+    let store = &s.running().store;
+    let tenant: tessera_model::TenantId = k.tenant.parse().unwrap();
+    let app_id: tessera_model::AppId = k.client_id.parse().unwrap();
+    let (_, app) = store.application_by_app_id(app_id).await.unwrap().unwrap();
+    let cred = store
+        .list_password_credentials(tenant, app.id)
+        .await
+        .unwrap()
+        .remove(0)
+        .0;
+    store
+        .remove_password_credential(
+            tenant,
+            app.id,
+            cred.key_id,
+            time::OffsetDateTime::UNIX_EPOCH,
+        )
+        .await
+        .unwrap();
+    let removed = std::time::Instant::now();
+    loop {
+        let status = token(&s, &k.tenant, &form).await.status();
+        if status == 401 {
+            break;
+        }
+        assert_eq!(status, 200);
+        // A correctness bound, generous for a loaded CI machine; the design
+        // target is one poll interval (200 ms).
+        assert!(
+            removed.elapsed() < std::time::Duration::from_secs(5),
+            "revoked secret still accepted after 5 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+both_backends!(removed_secret_stops_working_within_a_second);

@@ -316,3 +316,23 @@ async fn every_write_appends_to_the_change_log(b: TestBackend) {
         .all(|c| c.tenant_id == tb));
 }
 both_backends!(every_write_appends_to_the_change_log);
+
+async fn latest_change_seq_follows_every_write(b: TestBackend) {
+    let (_db, s, ta, tb) = two_tenants(b).await;
+    let mut r = rng(6);
+    let before = s.latest_change_seq().await.unwrap();
+    assert!(before > 0, "creating tenants logged changes");
+    s.create_user(ta, &new_user(&mut r, "e@a.example"), NOW)
+        .await
+        .unwrap();
+    let after_a = s.latest_change_seq().await.unwrap();
+    assert!(after_a > before);
+    s.create_user(tb, &new_user(&mut r, "e@b.example"), NOW)
+        .await
+        .unwrap();
+    assert!(
+        s.latest_change_seq().await.unwrap() > after_a,
+        "writes of any tenant count"
+    );
+}
+both_backends!(latest_change_seq_follows_every_write);
