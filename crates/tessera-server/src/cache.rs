@@ -60,6 +60,7 @@ pub struct CachedDirectory {
     clients: Map<AppId, Option<Arc<ClientRecord>>>,
     sps: Map<(TenantId, AppId), Option<Arc<ServicePrincipal>>>,
     roles: Map<(TenantId, ObjectId), Arc<Vec<AppRoleAssignment>>>,
+    tenants: Map<String, crate::tenant::PathTenant>,
 }
 
 impl CachedDirectory {
@@ -70,6 +71,7 @@ impl CachedDirectory {
             clients: Map::new(),
             sps: Map::new(),
             roles: Map::new(),
+            tenants: Map::new(),
         }
     }
 
@@ -80,6 +82,7 @@ impl CachedDirectory {
         self.clients.clear();
         self.sps.clear();
         self.roles.clear();
+        self.tenants.clear();
     }
 
     /// Polls the change log until the task is aborted.
@@ -105,6 +108,21 @@ impl CachedDirectory {
 
     fn gen(&self) -> u64 {
         self.generation.load(Ordering::SeqCst)
+    }
+
+    /// The `{tenant}` path segment, resolved (see `tenant::resolve`).
+    pub async fn tenant(&self, segment: &str) -> StoreResult<crate::tenant::PathTenant> {
+        // Only plausible segments are cached, so junk cannot fill the map.
+        let key = segment.to_ascii_lowercase();
+        if let Some(hit) = self.tenants.get(&key) {
+            return Ok(hit);
+        }
+        let g = self.gen();
+        let v = crate::tenant::resolve(self.store.as_ref(), segment).await?;
+        if v != crate::tenant::PathTenant::Unknown {
+            self.tenants.put(key, v, g, &self.generation);
+        }
+        Ok(v)
     }
 }
 

@@ -2,7 +2,7 @@
 //! the answer. Errors are RFC 6749 JSON with Entra's extra fields.
 use crate::clock::SystemClock;
 use crate::state::AppState;
-use crate::tenant::{self, PathTenant};
+use crate::tenant::PathTenant;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -26,7 +26,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 async fn discovery(State(s): State<AppState>, Path(segment): Path<String>) -> Response {
-    let tenant = match tenant::resolve(s.store.as_ref(), &segment).await {
+    let tenant = match s.directory.tenant(&segment).await {
         Ok(PathTenant::Tenant(t)) => Some(t),
         Ok(PathTenant::Common) => None,
         Ok(PathTenant::Unknown) => {
@@ -47,7 +47,7 @@ async fn discovery(State(s): State<AppState>, Path(segment): Path<String>) -> Re
 }
 
 async fn jwks(State(s): State<AppState>, Path(segment): Path<String>) -> Response {
-    let tenant = match tenant::resolve(s.store.as_ref(), &segment).await {
+    let tenant = match s.directory.tenant(&segment).await {
         Ok(PathTenant::Tenant(t)) => Some(t),
         Ok(PathTenant::Common) => None,
         Ok(PathTenant::Unknown) => {
@@ -126,7 +126,7 @@ async fn token(
 }
 
 async fn specific_tenant(s: &AppState, segment: &str) -> Result<TenantId, OAuthError> {
-    match tenant::resolve(s.store.as_ref(), segment).await? {
+    match s.directory.tenant(segment).await? {
         PathTenant::Tenant(t) => Ok(t),
         PathTenant::Common => Err(OAuthError::new(e::TENANT_REQUIRED)),
         PathTenant::Unknown => Err(OAuthError::new(e::TENANT_NOT_FOUND)),
