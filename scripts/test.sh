@@ -24,11 +24,23 @@ install_python_clients() {
   export TESSERA_TEST_PYTHON
 }
 
+# Node clients (@azure/msal-node) from the npm registry, as locked.
+install_node_clients() {
+  local dir=tests/clients/node
+  if ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.tessera-installed" 2>/dev/null; then
+    (cd "$dir" && npm ci --no-audit --no-fund --silent)
+    cp "$dir/package-lock.json" "$dir/node_modules/.tessera-installed"
+  fi
+  TESSERA_TEST_NODE_CLIENTS="$(pwd)/$dir"
+  export TESSERA_TEST_NODE_CLIENTS
+}
+
 stage "system dependencies"
 # shellcheck source=scripts/pg.sh
 source scripts/pg.sh
 install_postgres
 install_python_clients
+install_node_clients
 
 stage "PostgreSQL"
 pg_start

@@ -1,15 +1,17 @@
-//! Real clients: MSAL for Python (ConfidentialClientApplication, client
-//! credentials) and PyJWT verifying its token against the JWKS, over HTTPS
-//! with `tessera dev-cert`. The Python environment comes from scripts/test.sh.
+//! Real clients over HTTPS with `tessera dev-cert`: MSAL for Python (with
+//! PyJWT verifying the token against the JWKS) and @azure/msal-node, both
+//! doing client credentials. Their environments come from scripts/test.sh.
 use super::fixtures::boot;
+use std::path::PathBuf;
 use tessera_testkit::{both_backends, TestBackend, TestDb, TestServer};
 
-fn python() -> String {
-    std::env::var("TESSERA_TEST_PYTHON")
-        .expect("TESSERA_TEST_PYTHON is not set: run the suite with scripts/test.sh (it installs MSAL and PyJWT)")
+fn env_path(var: &str) -> String {
+    std::env::var(var).unwrap_or_else(|_| panic!("{var} is not set: run the suite with scripts/test.sh (it installs the client libraries)"))
 }
 
-async fn msal_python_client_credentials(b: TestBackend) {
+/// Starts an HTTPS server, runs `program script` with the bootstrap client's
+/// credentials in the environment, and returns its stdout.
+async fn run_client(b: TestBackend, program: String, script: PathBuf) -> String {
     let certs = tempfile::tempdir().unwrap();
     tessera_server::run::dev_cert(certs.path(), false).unwrap();
     let (cert, key) = (certs.path().join("cert.pem"), certs.path().join("key.pem"));
@@ -19,35 +21,47 @@ async fn msal_python_client_credentials(b: TestBackend) {
     })
     .await;
     let k = boot(&s);
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/clients/msal_client_credentials.py"
-    );
-    let s_url = s.url.clone();
+    let url = s.url.clone();
     let ca = certs.path().join("ca.pem");
     let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(python())
+        std::process::Command::new(program)
             .arg(script)
-            .env("TESSERA_URL", &s_url)
+            .env("TESSERA_URL", &url)
             .env("TESSERA_TENANT", &k.tenant)
             .env("TESSERA_CLIENT_ID", &k.client_id)
             .env("TESSERA_CLIENT_SECRET", &k.secret)
             .env("REQUESTS_CA_BUNDLE", &ca)
             .env("SSL_CERT_FILE", &ca)
+            .env("NODE_EXTRA_CA_CERTS", &ca)
             .output()
             .unwrap()
     })
     .await
     .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "MSAL client failed:\n{stdout}\n{stderr}"
-    );
-    assert!(
-        stdout.contains("OK msal client credentials"),
-        "{stdout}\n{stderr}"
-    );
+    assert!(out.status.success(), "client failed:\n{stdout}\n{stderr}");
+    stdout
+}
+
+fn clients_dir() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/clients"))
+}
+
+async fn msal_python_client_credentials(b: TestBackend) {
+    let out = run_client(
+        b,
+        env_path("TESSERA_TEST_PYTHON"),
+        clients_dir().join("msal_client_credentials.py"),
+    )
+    .await;
+    assert!(out.contains("OK msal client credentials"), "{out}");
 }
 both_backends!(msal_python_client_credentials);
+
+async fn msal_node_client_credentials(b: TestBackend) {
+    let dir = PathBuf::from(env_path("TESSERA_TEST_NODE_CLIENTS"));
+    let out = run_client(b, "node".into(), dir.join("msal_client_credentials.mjs")).await;
+    assert!(out.contains("OK msal-node client credentials"), "{out}");
+}
+both_backends!(msal_node_client_credentials);
