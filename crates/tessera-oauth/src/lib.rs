@@ -11,6 +11,7 @@ pub mod directory;
 pub mod discovery;
 pub mod error;
 pub mod grants;
+pub mod keys;
 pub mod request;
 pub mod resource;
 pub mod token;

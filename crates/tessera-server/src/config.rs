@@ -37,6 +37,10 @@ pub struct Config {
     /// Algorithm of the signing keys Tessera creates for tenants: RS256
     /// (what every relying party accepts), ES256 or EdDSA.
     pub token_signing_alg: String,
+    /// How long a signing key signs before its successor takes over.
+    pub key_lifetime_hours: u32,
+    /// How long a new signing key is published in JWKS before it signs.
+    pub key_publish_ahead_hours: u32,
 }
 
 impl Default for Config {
@@ -56,6 +60,8 @@ impl Default for Config {
             db_max_connections: 16,
             max_body_bytes: 1024 * 1024,
             token_signing_alg: "RS256".into(),
+            key_lifetime_hours: 30 * 24,
+            key_publish_ahead_hours: 24,
         }
     }
 }
@@ -100,6 +106,15 @@ pub fn redact_url(url: &str) -> String {
 }
 
 impl Config {
+    /// The key rotation policy these settings describe.
+    pub fn rotation_policy(&self) -> tessera_oauth::keys::RotationPolicy {
+        tessera_oauth::keys::RotationPolicy {
+            lifetime: time::Duration::hours(self.key_lifetime_hours.into()),
+            publish_ahead: time::Duration::hours(self.key_publish_ahead_hours.into()),
+            ..Default::default()
+        }
+    }
+
     pub fn tls_enabled(&self) -> bool {
         self.tls_cert.is_some()
     }

@@ -37,6 +37,8 @@ pub const KEYS: &[&str] = &[
     "db_max_connections",
     "max_body_bytes",
     "token_signing_alg",
+    "key_lifetime_hours",
+    "key_publish_ahead_hours",
 ];
 
 /// Command-line flags of `serve` and `migrate`. Values stay strings so that
@@ -210,6 +212,12 @@ pub fn validate(c: &Config) -> Result<(), ConfigError> {
             ),
         ));
     }
+    if c.key_lifetime_hours == 0 || c.key_publish_ahead_hours >= c.key_lifetime_hours {
+        return Err(err(
+            "key_publish_ahead_hours",
+            "must be less than key_lifetime_hours (a key must sign for a while after it is published)",
+        ));
+    }
     if c.data_dir.as_os_str().is_empty() {
         return Err(err("data_dir", "must not be empty"));
     }
@@ -300,6 +308,8 @@ mod tests {
             ("listn = \"127.0.0.1:1\"", "listn"),
             ("token_signing_alg = \"HS256\"", "token_signing_alg"),
             ("token_signing_alg = \"none\"", "token_signing_alg"),
+            ("key_publish_ahead_hours = 800", "key_publish_ahead_hours"),
+            ("key_lifetime_hours = 0", "key_publish_ahead_hours"),
         ];
         for (toml, key) in cases {
             assert_eq!(key_of(toml), key, "{toml}");

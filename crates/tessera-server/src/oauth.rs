@@ -63,7 +63,19 @@ async fn jwks(State(s): State<AppState>, Path(segment): Path<String>) -> Respons
     let t = tenant.unwrap_or(s.home_tenant);
     match s.store.list_signing_keys(t).await {
         Ok(records) => {
-            let keys: Vec<_> = records.into_iter().map(|r| r.public_jwk).collect();
+            let now = SystemClock.now();
+            let keys: Vec<_> = records
+                .into_iter()
+                .filter(|r| {
+                    let meta = tessera_oauth::keys::KeyMeta {
+                        kid: String::new(),
+                        active_from: r.active_from,
+                        retired_at: r.retired_at,
+                    };
+                    tessera_oauth::keys::published(&meta, now, &s.rotation_policy)
+                })
+                .map(|r| r.public_jwk)
+                .collect();
             (
                 [(header::CACHE_CONTROL, "max-age=3600, private")],
                 Json(serde_json::json!({ "keys": keys })),

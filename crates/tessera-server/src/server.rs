@@ -29,6 +29,9 @@ pub struct RunningServer {
     handle: Handle,
     task: JoinHandle<std::io::Result<()>>,
     follower: JoinHandle<()>,
+    rotation: JoinHandle<()>,
+    /// Key rotation (also callable directly, e.g. by tests and admin commands).
+    pub rotator: Arc<crate::rotation::Rotator>,
 }
 
 impl RunningServer {
@@ -47,6 +50,7 @@ impl RunningServer {
             Err(e) => tracing::error!(error = %e, "server task failed"),
         }
         self.follower.abort();
+        self.rotation.abort();
         self.store.close().await;
     }
 
@@ -122,8 +126,18 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
         SystemClock.now(),
     )
     .await?;
-    let keys = crate::keys::KeyRing::new(store.clone(), master);
+    let keys = Arc::new(crate::keys::KeyRing::new(store.clone(), master.clone()));
     keys.load(boot.tenant_id).await?;
+    let rotator = Arc::new(crate::rotation::Rotator {
+        store: store.clone(),
+        master,
+        keys: keys.clone(),
+        policy: config.rotation_policy(),
+        alg: signing_alg,
+    });
+    // Catch up at once (a key may be due after downtime), then periodically.
+    rotator.rotate(boot.tenant_id, SystemClock.now()).await?;
+    let rotation = tokio::spawn(rotator.clone().run(vec![boot.tenant_id]));
 
     let listener = std::net::TcpListener::bind(config.listen).map_err(|e| ConfigError {
         key: "listen".into(),
@@ -140,7 +154,8 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
         config: Arc::new(config.clone()),
         public_url: base_url.clone().into(),
         home_tenant: boot.tenant_id,
-        keys: Arc::new(keys),
+        keys,
+        rotation_policy: config.rotation_policy(),
         tls,
         directory,
     };
@@ -173,5 +188,7 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
         handle,
         task,
         follower,
+        rotation,
+        rotator,
     })
 }

@@ -13,6 +13,8 @@ pub struct AppState {
     pub home_tenant: TenantId,
     /// Parsed, ready-to-sign keys per tenant.
     pub keys: Arc<crate::keys::KeyRing>,
+    /// Which keys the JWKS publishes.
+    pub rotation_policy: tessera_oauth::keys::RotationPolicy,
     pub tls: bool,
     /// Cached client and resource lookups for the token endpoint.
     pub directory: Arc<crate::cache::CachedDirectory>,

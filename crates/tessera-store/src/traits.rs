@@ -296,6 +296,15 @@ pub trait KeyStore: Send + Sync {
     async fn insert_signing_key(&self, t: TenantId, key: &SigningKeyRecord) -> StoreResult<()>;
     /// All keys of the tenant, newest first (including retired ones).
     async fn list_signing_keys(&self, t: TenantId) -> StoreResult<Vec<SigningKeyRecord>>;
+    /// Inserts `key` only if the newest unretired key's `active_from` is
+    /// still `expected_newest` (compare-and-set, so that nodes rotating at once
+    /// create one successor). Returns whether it inserted.
+    async fn insert_signing_key_if_newest(
+        &self,
+        t: TenantId,
+        key: &SigningKeyRecord,
+        expected_newest: Option<OffsetDateTime>,
+    ) -> StoreResult<bool>;
     async fn retire_signing_key(
         &self,
         t: TenantId,

@@ -167,6 +167,28 @@ macro_rules! impl_grants {
                 Ok(())
             }
 
+            async fn insert_signing_key_if_newest(
+                &self,
+                t: tessera_model::TenantId,
+                k: &tessera_model::SigningKeyRecord,
+                expected_newest: Option<time::OffsetDateTime>,
+            ) -> $crate::StoreResult<bool> {
+                let mut tx = self.begin_write().await?;
+                // Serialises rotations of this tenant across nodes.
+                Self::tx_lock_tenant(&mut tx, t).await?;
+                let row = sqlx::query("SELECT MAX(active_from) AS newest FROM signing_keys WHERE tenant_id = $1 AND retired_at IS NULL")
+                    .bind(t.to_string())
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let newest = $crate::sql::Get::opt_int(&row, "newest")?;
+                if newest != expected_newest.map(tessera_model::to_millis) {
+                    return Ok(false);
+                }
+                Self::tx_insert_signing_key(&mut tx, t, k).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
             async fn list_signing_keys(&self, t: tessera_model::TenantId) -> $crate::StoreResult<Vec<tessera_model::SigningKeyRecord>> {
                 let rows = sqlx::query(
                     "SELECT kid, alg, sealed_private_key, public_jwk, created_at, active_from, retired_at FROM signing_keys \

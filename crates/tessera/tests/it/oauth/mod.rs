@@ -3,3 +3,4 @@ mod client_credentials;
 mod discovery;
 mod fixtures;
 mod msal;
+mod rotation;

@@ -261,3 +261,41 @@ async fn assignments_grants_and_keys(b: TestBackend) {
     ));
 }
 both_backends!(assignments_grants_and_keys);
+
+/// Rotation's compare-and-set: of several nodes creating a successor for the
+/// same newest key at once, exactly one succeeds.
+async fn signing_key_compare_and_set(b: TestBackend) {
+    let db = TestDb::new(b).await;
+    let s = db.open().await;
+    let mut r = rng(22);
+    let (a, da) = tenant(&mut r, "keys.example");
+    s.create_tenant(&a, &da).await.unwrap();
+    let t = a.id;
+    let k1 = signing_key("k1");
+    assert!(s.insert_signing_key_if_newest(t, &k1, None).await.unwrap());
+    assert!(
+        !s.insert_signing_key_if_newest(t, &signing_key("late"), None)
+            .await
+            .unwrap(),
+        "stale expectation"
+    );
+    let stores = [db.open().await, db.open().await, db.open().await];
+    let mut tasks = Vec::new();
+    for (i, st) in stores.iter().enumerate() {
+        let st = st.clone();
+        let mut k = signing_key(&format!("n{i}"));
+        k.active_from = NOW + time::Duration::hours(1);
+        tasks.push(tokio::spawn(async move {
+            st.insert_signing_key_if_newest(t, &k, Some(NOW))
+                .await
+                .unwrap()
+        }));
+    }
+    let mut won = 0;
+    for task in tasks {
+        won += usize::from(task.await.unwrap());
+    }
+    assert_eq!(won, 1, "exactly one node creates the successor");
+    assert_eq!(s.list_signing_keys(t).await.unwrap().len(), 2);
+}
+both_backends!(signing_key_compare_and_set);

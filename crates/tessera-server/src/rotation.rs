@@ -1,0 +1,94 @@
+//! Signing-key rotation: every node runs the job; the plan is
+//! `tessera_oauth::keys::plan` and the store's compare-and-set makes sure
+//! nodes acting at once create one successor. Each run also reloads the key
+//! ring, so keys another node created reach this node within one interval.
+//! Design note: docs/design/key-rotation.md.
+use crate::keys::{aad, KeyRing};
+use std::sync::Arc;
+use std::time::Duration;
+use tessera_crypto::{MasterKey, SigningAlg};
+use tessera_model::{Clock, SigningKeyRecord, TenantId};
+use tessera_oauth::keys::{plan, KeyAction, KeyMeta, RotationPolicy};
+use tessera_store::{Store, StoreError};
+use time::OffsetDateTime;
+
+/// How often each node checks (and reloads) its keys.
+pub const INTERVAL: Duration = Duration::from_secs(60);
+
+pub struct Rotator {
+    pub store: Arc<dyn Store>,
+    pub master: MasterKey,
+    pub keys: Arc<KeyRing>,
+    pub policy: RotationPolicy,
+    pub alg: SigningAlg,
+}
+
+impl Rotator {
+    /// Applies the rotation plan for `tenant` at `now`, then reloads its keys.
+    pub async fn rotate(&self, tenant: TenantId, now: OffsetDateTime) -> anyhow::Result<()> {
+        let records = self.store.list_signing_keys(tenant).await?;
+        let metas: Vec<KeyMeta> = records
+            .iter()
+            .map(|r| KeyMeta {
+                kid: r.kid.clone(),
+                active_from: r.active_from,
+                retired_at: r.retired_at,
+            })
+            .collect();
+        for action in plan(&metas, now, &self.policy) {
+            match action {
+                KeyAction::Create {
+                    active_from,
+                    expected_newest,
+                } => {
+                    let alg = self.alg;
+                    let key = tokio::task::spawn_blocking(move || {
+                        tessera_crypto::generate_signing_key(alg)
+                    })
+                    .await??;
+                    let record = SigningKeyRecord {
+                        kid: key.kid.clone(),
+                        alg: key.alg.as_str().into(),
+                        sealed_private_key: self.master.seal(
+                            &key.private_pkcs8,
+                            &aad(tenant, &key.kid),
+                            &mut rand::rngs::OsRng,
+                        )?,
+                        public_jwk: key.public_jwk.clone(),
+                        created_at: now,
+                        active_from,
+                        retired_at: None,
+                    };
+                    if self
+                        .store
+                        .insert_signing_key_if_newest(tenant, &record, expected_newest)
+                        .await?
+                    {
+                        tracing::info!(%tenant, kid = %record.kid, %active_from, "created a signing key");
+                    }
+                }
+                KeyAction::Retire { kid } => {
+                    match self.store.retire_signing_key(tenant, &kid, now).await {
+                        Ok(()) => tracing::info!(%tenant, %kid, "retired a signing key"),
+                        Err(StoreError::NotFound) => {} // another node did it
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+            }
+        }
+        self.keys.load(tenant).await?;
+        Ok(())
+    }
+
+    /// The job: rotate the tenants' keys every `INTERVAL` until aborted.
+    pub async fn run(self: Arc<Self>, tenants: Vec<TenantId>) {
+        loop {
+            tokio::time::sleep(INTERVAL).await;
+            for &t in &tenants {
+                if let Err(e) = self.rotate(t, crate::clock::SystemClock.now()).await {
+                    tracing::warn!(tenant = %t, error = %e, "key rotation failed; will retry");
+                }
+            }
+        }
+    }
+}
