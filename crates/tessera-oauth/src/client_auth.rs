@@ -1,23 +1,25 @@
 //! Authenticating a confidential client: find its application (appIds are
 //! global), its service principal in the requested tenant, and check the
 //! secret against every stored digest in constant time.
-use crate::directory::Directory;
 use crate::error::*;
 use crate::request::{printable, ClientAuth};
 use std::sync::Arc;
 use tessera_model::{AppId, Application, ServicePrincipal, TenantId};
-use time::OffsetDateTime;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AuthMethod {
     ClientSecretBasic,
     ClientSecretPost,
+    PrivateKeyJwt,
 }
 
 impl AuthMethod {
     /// Entra's `azpacr`: 1 for a secret, 2 for a certificate or assertion.
     pub fn azpacr(self) -> &'static str {
-        "1"
+        match self {
+            Self::PrivateKeyJwt => "2",
+            _ => "1",
+        }
     }
 }
 
@@ -31,11 +33,11 @@ pub struct AuthenticatedClient {
 }
 
 pub async fn authenticate(
-    directory: &dyn Directory,
+    ctx: &crate::TokenContext<'_>,
     tenant: TenantId,
     auth: &ClientAuth,
-    now: OffsetDateTime,
 ) -> Result<AuthenticatedClient, OAuthError> {
+    let (directory, now) = (ctx.directory, ctx.now);
     let raw_id = auth
         .client_id
         .as_deref()
@@ -51,34 +53,45 @@ pub async fn authenticate(
         .await?
         .ok_or_else(|| OAuthError::with(CLIENT_NOT_FOUND, format!("Client id: '{app_id}'.")))?;
     let (home_tenant, app) = (client.home_tenant, client.app.clone());
-    if auth.assertion.is_some() {
-        // private_key_jwt arrives with certificate credentials (issue 3).
-        return Err(OAuthError::with(
-            MISSING_CLIENT_CREDENTIAL,
-            "client_assertion (private_key_jwt) is not supported yet; use a client secret.",
-        ));
-    }
-    let presented = auth
-        .secret
-        .as_deref()
-        .ok_or_else(|| OAuthError::new(MISSING_CLIENT_CREDENTIAL))?;
-    // Check every credential without stopping early, so timing does not tell
-    // how many secrets the application has or which one matched.
-    let mut valid = false;
-    let mut expired = false;
-    for (cred, digest) in &client.secrets {
-        let matches = tessera_crypto::verify_secret(presented, digest);
-        let current = cred.start_date_time <= now && now < cred.end_date_time;
-        valid |= matches & current;
-        expired |= matches & !current;
-    }
-    if !valid {
-        return Err(OAuthError::new(if expired {
-            EXPIRED_CLIENT_SECRET
+    let method = if let Some(assertion) = auth.assertion.as_deref() {
+        crate::assertion::verify(
+            auth.assertion_type.as_deref(),
+            assertion,
+            raw_id,
+            &client.certs,
+            ctx.token_endpoints,
+            now,
+            ctx.replay,
+        )?;
+        AuthMethod::PrivateKeyJwt
+    } else {
+        let presented = auth
+            .secret
+            .as_deref()
+            .ok_or_else(|| OAuthError::new(MISSING_CLIENT_CREDENTIAL))?;
+        // Check every credential without stopping early, so timing does not
+        // tell how many secrets the application has or which one matched.
+        let mut valid = false;
+        let mut expired = false;
+        for (cred, digest) in &client.secrets {
+            let matches = tessera_crypto::verify_secret(presented, digest);
+            let current = cred.start_date_time <= now && now < cred.end_date_time;
+            valid |= matches & current;
+            expired |= matches & !current;
+        }
+        if !valid {
+            return Err(OAuthError::new(if expired {
+                EXPIRED_CLIENT_SECRET
+            } else {
+                INVALID_CLIENT_SECRET
+            }));
+        }
+        if auth.used_basic {
+            AuthMethod::ClientSecretBasic
         } else {
-            INVALID_CLIENT_SECRET
-        }));
-    }
+            AuthMethod::ClientSecretPost
+        }
+    };
     if tenant != home_tenant && app.sign_in_audience == tessera_model::SignInAudience::AzureADMyOrg
     {
         return Err(OAuthError::with(
@@ -93,11 +106,6 @@ pub async fn authenticate(
     if !sp.account_enabled {
         return Err(OAuthError::new(CLIENT_DISABLED));
     }
-    let method = if auth.used_basic {
-        AuthMethod::ClientSecretBasic
-    } else {
-        AuthMethod::ClientSecretPost
-    };
     Ok(AuthenticatedClient {
         app,
         home_tenant,

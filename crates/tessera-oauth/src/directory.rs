@@ -4,7 +4,8 @@
 use async_trait::async_trait;
 use std::sync::Arc;
 use tessera_model::{
-    AppId, AppRoleAssignment, Application, ObjectId, PasswordCredential, ServicePrincipal, TenantId,
+    AppId, AppRoleAssignment, Application, KeyCredential, ObjectId, PasswordCredential,
+    ServicePrincipal, TenantId,
 };
 use tessera_store::{Store, StoreResult};
 
@@ -14,6 +15,8 @@ pub struct ClientRecord {
     pub home_tenant: TenantId,
     pub app: Application,
     pub secrets: Vec<(PasswordCredential, Vec<u8>)>,
+    /// Certificates (for private_key_jwt).
+    pub certs: Vec<KeyCredential>,
 }
 
 #[async_trait]
@@ -41,10 +44,12 @@ pub async fn load_client(store: &dyn Store, app_id: AppId) -> StoreResult<Option
         return Ok(None);
     };
     let secrets = store.list_password_credentials(home_tenant, app.id).await?;
+    let certs = store.list_key_credentials(home_tenant, app.id).await?;
     Ok(Some(ClientRecord {
         home_tenant,
         app,
         secrets,
+        certs,
     }))
 }
 

@@ -22,7 +22,7 @@ pub fn document(
         "end_session_endpoint": format!("{base}/{t}/oauth2/v2.0/logout"),
         "jwks_uri": format!("{base}/{t}/discovery/v2.0/keys"),
         "userinfo_endpoint": format!("{base}/oidc/userinfo"),
-        "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
+        "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
         "grant_types_supported": ["client_credentials"],
         "response_modes_supported": ["query", "fragment", "form_post"],
         "response_types_supported": ["code"],

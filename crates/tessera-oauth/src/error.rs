@@ -72,6 +72,12 @@ catalogue! {
     EXPIRED_CLIENT_SECRET = 7000222, InvalidClient, "The provided client secret keys are expired.";
     CLIENT_DISABLED = 7000112, UnauthorizedClient, "Application is disabled.";
     CLIENT_NOT_IN_TENANT = 9900002, UnauthorizedClient, "The application has no service principal in this tenant: an administrator must consent to it first.";
+    ASSERTION_MALFORMED = 9900007, InvalidRequest, "The client_assertion is not a well-formed JWT, or client_assertion_type is not urn:ietf:params:oauth:client-assertion-type:jwt-bearer.";
+    ASSERTION_SIGNATURE = 700027, InvalidClient, "Client assertion failed signature validation, or no registered certificate matches it.";
+    ASSERTION_TIME = 700024, InvalidClient, "Client assertion is not within its valid time range.";
+    ASSERTION_SUBJECT = 700021, InvalidClient, "Client assertion's issuer and subject must both be the client_id.";
+    ASSERTION_AUDIENCE = 9900008, InvalidClient, "Client assertion's audience must be this token endpoint.";
+    ASSERTION_REPLAY = 9900009, InvalidClient, "Client assertion was already used (its jti was seen before).";
     UNSUPPORTED_GRANT_TYPE = 70003, UnsupportedGrantType, "The app requested an unsupported grant type.";
     SCOPE_MISSING_DEFAULT = 1002012, InvalidScope, "Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).";
     RESOURCE_NOT_FOUND = 500011, InvalidScope, "The resource principal named in the scope was not found in the tenant.";

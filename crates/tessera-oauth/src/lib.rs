@@ -6,6 +6,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod assertion;
 pub mod client_auth;
 pub mod directory;
 pub mod discovery;
@@ -34,6 +35,10 @@ pub struct TokenContext<'a> {
     pub public_url: &'a str,
     /// The tenant's current signing key.
     pub key: &'a SigningKey,
+    /// The URLs of this token endpoint (valid client-assertion audiences).
+    pub token_endpoints: &'a [String],
+    /// Seen client-assertion ids.
+    pub replay: &'a dyn assertion::ReplayGuard,
 }
 
 /// The token endpoint: authenticate the client once, then dispatch on the grant.
@@ -43,7 +48,7 @@ pub async fn token(
     req: TokenRequest,
     rng: &mut (impl RngCore + CryptoRng),
 ) -> Result<TokenResponse, OAuthError> {
-    let client = client_auth::authenticate(ctx.directory, tenant, &req.client, ctx.now).await?;
+    let client = client_auth::authenticate(ctx, tenant, &req.client).await?;
     match req.grant {
         GrantRequest::ClientCredentials { scope } => {
             grants::client_credentials::grant(ctx, tenant, &client, scope.as_deref(), rng).await

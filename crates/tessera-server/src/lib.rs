@@ -16,6 +16,7 @@ pub mod error;
 pub mod keys;
 pub mod load;
 pub mod oauth;
+pub mod replay;
 pub mod rotation;
 pub mod run;
 pub mod server;

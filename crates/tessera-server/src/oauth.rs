@@ -122,11 +122,18 @@ async fn token(
             tracing::error!(error = %err, %tenant, "no signing key");
             OAuthError::new(e::SERVER_ERROR)
         })?;
+        // Assertions may name the endpoint by tenant id or by the path used.
+        let token_endpoints = [
+            format!("{}/{tenant}/oauth2/v2.0/token", s.public_url),
+            format!("{}/{segment}/oauth2/v2.0/token", s.public_url),
+        ];
         let ctx = TokenContext {
             directory: s.directory.as_ref(),
             now,
             public_url: &s.public_url,
             key: &key,
+            token_endpoints: &token_endpoints,
+            replay: s.replay.as_ref(),
         };
         tessera_oauth::token(&ctx, tenant, req, &mut rand::rngs::OsRng).await
     }

@@ -158,6 +158,7 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
         rotation_policy: config.rotation_policy(),
         tls,
         directory,
+        replay: Arc::default(),
     };
     let app = app::router(state).into_make_service();
     let handle = Handle::new();

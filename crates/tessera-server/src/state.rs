@@ -18,4 +18,6 @@ pub struct AppState {
     pub tls: bool,
     /// Cached client and resource lookups for the token endpoint.
     pub directory: Arc<crate::cache::CachedDirectory>,
+    /// Client-assertion ids already used.
+    pub replay: Arc<crate::replay::SeenAssertions>,
 }

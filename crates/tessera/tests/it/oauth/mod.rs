@@ -3,4 +3,5 @@ mod client_credentials;
 mod discovery;
 mod fixtures;
 mod msal;
+mod private_key_jwt;
 mod rotation;

@@ -10,8 +10,18 @@ fn env_path(var: &str) -> String {
 }
 
 /// Starts an HTTPS server, runs `program script` with the bootstrap client's
-/// credentials in the environment, and returns its stdout.
+/// credentials in the environment (and, with `cert`, a registered certificate's
+/// key file and SHA-1 thumbprint), and returns its stdout.
 async fn run_client(b: TestBackend, program: String, script: PathBuf) -> String {
+    run_client_with(b, program, script, false).await
+}
+
+async fn run_client_with(
+    b: TestBackend,
+    program: String,
+    script: PathBuf,
+    with_cert: bool,
+) -> String {
     let certs = tempfile::tempdir().unwrap();
     tessera_server::run::dev_cert(certs.path(), false).unwrap();
     let (cert, key) = (certs.path().join("cert.pem"), certs.path().join("key.pem"));
@@ -21,6 +31,15 @@ async fn run_client(b: TestBackend, program: String, script: PathBuf) -> String 
     })
     .await;
     let k = boot(&s);
+    let mut extra = Vec::new();
+    if with_cert {
+        let c = super::private_key_jwt::register_cert(&s, &k).await;
+        let key_file = certs.path().join("client-key.pem");
+        std::fs::write(&key_file, &c.key_pem).unwrap();
+        let sha1 = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, &c.der);
+        extra.push(("TESSERA_CLIENT_KEY_FILE", key_file.display().to_string()));
+        extra.push(("TESSERA_CLIENT_CERT_THUMBPRINT", hex(sha1.as_ref())));
+    }
     let url = s.url.clone();
     let ca = certs.path().join("ca.pem");
     let out = tokio::task::spawn_blocking(move || {
@@ -33,6 +52,7 @@ async fn run_client(b: TestBackend, program: String, script: PathBuf) -> String 
             .env("REQUESTS_CA_BUNDLE", &ca)
             .env("SSL_CERT_FILE", &ca)
             .env("NODE_EXTRA_CA_CERTS", &ca)
+            .envs(extra)
             .output()
             .unwrap()
     })
@@ -65,3 +85,19 @@ async fn msal_node_client_credentials(b: TestBackend) {
     assert!(out.contains("OK msal-node client credentials"), "{out}");
 }
 both_backends!(msal_node_client_credentials);
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02X}")).collect()
+}
+
+async fn msal_python_certificate(b: TestBackend) {
+    let out = run_client_with(
+        b,
+        env_path("TESSERA_TEST_PYTHON"),
+        clients_dir().join("msal_certificate.py"),
+        true,
+    )
+    .await;
+    assert!(out.contains("OK msal certificate"), "{out}");
+}
+both_backends!(msal_python_certificate);

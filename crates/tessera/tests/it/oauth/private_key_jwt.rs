@@ -1,0 +1,263 @@
+//! private_key_jwt: clients that authenticate with a certificate, and the
+//! attacks on client assertions.
+use super::fixtures::{boot, token, verify, Boot};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use tessera_crypto::{sign_jwt, SigningAlg, SigningKey};
+use tessera_model::graph_permissions::GRAPH_APP_ID;
+use tessera_model::{KeyCredential, TenantId};
+use tessera_testkit::{both_backends, TestBackend, TestServer};
+
+pub const TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// An RSA certificate and its key, registered on the bootstrap application.
+pub struct Cert {
+    pub key_pem: String,
+    pub der: Vec<u8>,
+    pub signer: SigningKey,
+}
+
+pub async fn register_cert(s: &TestServer, k: &Boot) -> Cert {
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).unwrap();
+    let params = rcgen::CertificateParams::new(vec!["client.example".to_string()]).unwrap();
+    let cert = params.self_signed(&key).unwrap();
+    let der = cert.der().to_vec();
+    let t: TenantId = k.tenant.parse().unwrap();
+    let store = &s.running().store;
+    let (_, app) = store
+        .application_by_app_id(k.client_id.parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let now = time::OffsetDateTime::UNIX_EPOCH + time::Duration::seconds(now_s());
+    let cred = KeyCredential {
+        key_id: uuid::Uuid::new_v4(),
+        display_name: Some("test cert".into()),
+        kind: "AsymmetricX509Cert".into(),
+        usage: "Verify".into(),
+        key: der.clone(),
+        thumbprint: aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, &der)
+            .as_ref()
+            .to_vec(),
+        start_date_time: now - time::Duration::hours(1),
+        end_date_time: now + time::Duration::days(30),
+    };
+    store
+        .add_key_credential(t, app.id, &cred, now)
+        .await
+        .unwrap();
+    let signer =
+        SigningKey::from_pkcs8(SigningAlg::RS256, "client".into(), &key.serialize_der()).unwrap();
+    Cert {
+        key_pem: key.serialize_pem(),
+        der,
+        signer,
+    }
+}
+
+#[allow(clippy::disallowed_methods)] // assertions are checked against the server's wall clock
+pub fn now_s() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+fn claims(s: &TestServer, k: &Boot, jti: &str) -> serde_json::Value {
+    let now = now_s();
+    serde_json::json!({
+        "iss": k.client_id, "sub": k.client_id, "jti": jti,
+        "aud": s.url(&format!("/{}/oauth2/v2.0/token", k.tenant)),
+        "iat": now, "nbf": now, "exp": now + 300,
+    })
+}
+
+async fn with_assertion(
+    s: &TestServer,
+    k: &Boot,
+    assertion: &str,
+    kind: &str,
+) -> reqwest::Response {
+    token(
+        s,
+        &k.tenant,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", &k.client_id),
+            ("client_assertion_type", kind),
+            ("client_assertion", assertion),
+            ("scope", "https://graph.microsoft.com/.default"),
+        ],
+    )
+    .await
+}
+
+async fn expect_err(r: reqwest::Response, status: u16, error: &str, aadsts: u64) {
+    assert_eq!(r.status().as_u16(), status);
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(
+        (
+            v["error"].as_str().unwrap(),
+            v["error_codes"][0].as_u64().unwrap()
+        ),
+        (error, aadsts),
+        "{v}"
+    );
+}
+
+async fn certificate_clients_and_assertion_attacks(b: TestBackend) {
+    let s = TestServer::start(b).await;
+    let k = boot(&s);
+    let cert = register_cert(&s, &k).await;
+
+    // A valid assertion: a token with azpacr 2 (certificate).
+    let good = sign_jwt(&cert.signer, &claims(&s, &k, "jti-1")).unwrap();
+    let r = with_assertion(&s, &k, &good, TYPE).await;
+    assert_eq!(r.status(), 200);
+    let body: serde_json::Value = r.json().await.unwrap();
+    let c = verify(
+        &s,
+        &k.tenant,
+        body["access_token"].as_str().unwrap(),
+        &GRAPH_APP_ID.to_string(),
+    )
+    .await;
+    assert_eq!(c["azpacr"], "2");
+    // The same assertion twice: replay.
+    expect_err(
+        with_assertion(&s, &k, &good, TYPE).await,
+        401,
+        "invalid_client",
+        9900009,
+    )
+    .await;
+
+    // Audience, time and subject checks.
+    let mut wrong_aud = claims(&s, &k, "jti-2");
+    wrong_aud["aud"] = "https://login.microsoftonline.com/common/oauth2/v2.0/token".into();
+    expect_err(
+        with_assertion(&s, &k, &sign_jwt(&cert.signer, &wrong_aud).unwrap(), TYPE).await,
+        401,
+        "invalid_client",
+        9900008,
+    )
+    .await;
+    let mut expired = claims(&s, &k, "jti-3");
+    expired["exp"] = (now_s() - 3600).into();
+    expired["nbf"] = (now_s() - 3700).into();
+    expired["iat"] = (now_s() - 3700).into();
+    expect_err(
+        with_assertion(&s, &k, &sign_jwt(&cert.signer, &expired).unwrap(), TYPE).await,
+        401,
+        "invalid_client",
+        700024,
+    )
+    .await;
+    let mut too_long = claims(&s, &k, "jti-4");
+    too_long["exp"] = (now_s() + 86_400).into();
+    expect_err(
+        with_assertion(&s, &k, &sign_jwt(&cert.signer, &too_long).unwrap(), TYPE).await,
+        401,
+        "invalid_client",
+        700024,
+    )
+    .await;
+    let mut other_sub = claims(&s, &k, "jti-5");
+    other_sub["sub"] = "00000000-0000-0000-0000-000000000001".into();
+    expect_err(
+        with_assertion(&s, &k, &sign_jwt(&cert.signer, &other_sub).unwrap(), TYPE).await,
+        401,
+        "invalid_client",
+        700021,
+    )
+    .await;
+
+    // Signed by a key that is not registered.
+    let stranger = tessera_crypto::generate_signing_key(SigningAlg::RS256).unwrap();
+    let stranger =
+        SigningKey::from_pkcs8(SigningAlg::RS256, "x".into(), &stranger.private_pkcs8).unwrap();
+    expect_err(
+        with_assertion(
+            &s,
+            &k,
+            &sign_jwt(&stranger, &claims(&s, &k, "jti-6")).unwrap(),
+            TYPE,
+        )
+        .await,
+        401,
+        "invalid_client",
+        700027,
+    )
+    .await;
+    // alg: none.
+    let enc = |v: serde_json::Value| URL_SAFE_NO_PAD.encode(v.to_string());
+    let none = format!(
+        "{}.{}.",
+        enc(serde_json::json!({"alg": "none", "typ": "JWT"})),
+        enc(claims(&s, &k, "jti-7"))
+    );
+    expect_err(
+        with_assertion(&s, &k, &none, TYPE).await,
+        401,
+        "invalid_client",
+        700027,
+    )
+    .await;
+    // HS256 keyed with the (public) certificate.
+    let hs = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims(&s, &k, "jti-8"),
+        &jsonwebtoken::EncodingKey::from_secret(&cert.der),
+    )
+    .unwrap();
+    expect_err(
+        with_assertion(&s, &k, &hs, TYPE).await,
+        401,
+        "invalid_client",
+        700027,
+    )
+    .await;
+    // A tampered payload.
+    let parts: Vec<&str> = good.split('.').collect();
+    let tampered = format!("{}.{}.{}", parts[0], enc(claims(&s, &k, "jti-9")), parts[2]);
+    expect_err(
+        with_assertion(&s, &k, &tampered, TYPE).await,
+        401,
+        "invalid_client",
+        700027,
+    )
+    .await;
+    // Malformed assertions and a wrong assertion type.
+    let fresh = sign_jwt(&cert.signer, &claims(&s, &k, "jti-10")).unwrap();
+    expect_err(
+        with_assertion(&s, &k, &fresh, "urn:something:else").await,
+        400,
+        "invalid_request",
+        9900007,
+    )
+    .await;
+    for junk in ["", "not.a.jwt", "a.b", &"x".repeat(5000)] {
+        expect_err(
+            with_assertion(&s, &k, junk, TYPE).await,
+            400,
+            "invalid_request",
+            9900007,
+        )
+        .await;
+    }
+    // A secret and an assertion together: two methods.
+    let r = token(
+        &s,
+        &k.tenant,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", &k.client_id),
+            ("client_secret", &k.secret),
+            ("client_assertion_type", TYPE),
+            ("client_assertion", &fresh),
+            ("scope", "https://graph.microsoft.com/.default"),
+        ],
+    )
+    .await;
+    expect_err(r, 400, "invalid_request", 9900005).await;
+    // The fresh, unused assertion still works.
+    assert_eq!(with_assertion(&s, &k, &fresh, TYPE).await.status(), 200);
+}
+both_backends!(certificate_clients_and_assertion_attacks);
