@@ -42,3 +42,19 @@ pub fn document(
         "msgraph_host": base.trim_start_matches("https://").trim_start_matches("http://"),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn discovery_document_snapshot() {
+        let t: tessera_model::TenantId = "6f1c1d0e-8b1e-4f7a-9c3b-2d4e5f607182".parse().unwrap();
+        insta::assert_json_snapshot!(
+            "tenant",
+            super::document("https://id.example.com", &t.to_string(), Some(t))
+        );
+        insta::assert_json_snapshot!(
+            "common",
+            super::document("https://id.example.com/", "common", None)
+        );
+    }
+}

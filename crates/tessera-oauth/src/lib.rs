@@ -13,6 +13,7 @@ pub mod discovery;
 pub mod error;
 pub mod grants;
 pub mod keys;
+pub mod redirect;
 pub mod request;
 pub mod resource;
 pub mod token;

@@ -229,3 +229,44 @@ pub fn oauth_error(err: OAuthError, headers: &HeaderMap, used_basic: bool) -> Re
     }
     res
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_body_snapshot() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-request-id",
+            HeaderValue::from_static("0b6f3b8e-0000-4000-8000-000000000001"),
+        );
+        headers.insert("client-request-id", HeaderValue::from_static("not-a-guid"));
+        let res = oauth_error(OAuthError::new(e::INVALID_CLIENT_SECRET), &headers, true);
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(res.headers()[header::CACHE_CONTROL], "no-store");
+        assert!(res.headers()[header::WWW_AUTHENTICATE]
+            .to_str()
+            .unwrap()
+            .starts_with("Basic"));
+        let body = futures_body(res);
+        insta::assert_json_snapshot!(body, {
+            ".timestamp" => "[timestamp]",
+            ".error_description" => insta::dynamic_redaction(|v, _| {
+                let s = v.as_str().unwrap().to_string();
+                let cut = s.find(" Timestamp: ").unwrap();
+                format!("{} Timestamp: [timestamp]", &s[..cut])
+            }),
+        });
+    }
+
+    fn futures_body(res: Response) -> serde_json::Value {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let bytes = rt
+            .block_on(axum::body::to_bytes(res.into_body(), 1 << 20))
+            .unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+}
