@@ -25,18 +25,14 @@ pub fn routes() -> Router<AppState> {
         .route("/{tenant}/oauth2/v2.0/token", post(token))
 }
 
-async fn discovery(State(s): State<AppState>, Path(segment): Path<String>) -> Response {
-    let tenant = match s.directory.tenant(&segment).await {
-        Ok(PathTenant::Tenant(t)) => Some(t),
-        Ok(PathTenant::Common) => None,
-        Ok(PathTenant::Unknown) => {
-            return oauth_error(
-                OAuthError::new(e::TENANT_NOT_FOUND),
-                &HeaderMap::new(),
-                false,
-            )
-        }
-        Err(err) => return oauth_error(err.into(), &HeaderMap::new(), false),
+async fn discovery(
+    State(s): State<AppState>,
+    Path(segment): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let tenant = match metadata_tenant(&s, &segment, &headers).await {
+        Ok(t) => t,
+        Err(res) => return res,
     };
     let doc = tessera_oauth::discovery::document(&s.public_url, &segment, tenant);
     (
@@ -46,18 +42,33 @@ async fn discovery(State(s): State<AppState>, Path(segment): Path<String>) -> Re
         .into_response()
 }
 
-async fn jwks(State(s): State<AppState>, Path(segment): Path<String>) -> Response {
-    let tenant = match s.directory.tenant(&segment).await {
-        Ok(PathTenant::Tenant(t)) => Some(t),
-        Ok(PathTenant::Common) => None,
-        Ok(PathTenant::Unknown) => {
-            return oauth_error(
-                OAuthError::new(e::TENANT_NOT_FOUND),
-                &HeaderMap::new(),
-                false,
-            )
-        }
-        Err(err) => return oauth_error(err.into(), &HeaderMap::new(), false),
+/// The tenant a metadata path names: `Some` for a tenant, `None` for
+/// `common`/`organizations`; an unknown one is an error response.
+async fn metadata_tenant(
+    s: &AppState,
+    segment: &str,
+    headers: &HeaderMap,
+) -> Result<Option<TenantId>, Response> {
+    match s.directory.tenant(segment).await {
+        Ok(PathTenant::Tenant(t)) => Ok(Some(t)),
+        Ok(PathTenant::Common) => Ok(None),
+        Ok(PathTenant::Unknown) => Err(oauth_error(
+            OAuthError::new(e::TENANT_NOT_FOUND),
+            headers,
+            false,
+        )),
+        Err(err) => Err(oauth_error(err.into(), headers, false)),
+    }
+}
+
+async fn jwks(
+    State(s): State<AppState>,
+    Path(segment): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let tenant = match metadata_tenant(&s, &segment, &headers).await {
+        Ok(t) => t,
+        Err(res) => return res,
     };
     // `common` publishes the home tenant's keys (the only signer today).
     let t = tenant.unwrap_or(s.home_tenant);
@@ -82,7 +93,7 @@ async fn jwks(State(s): State<AppState>, Path(segment): Path<String>) -> Respons
             )
                 .into_response()
         }
-        Err(err) => oauth_error(err.into(), &HeaderMap::new(), false),
+        Err(err) => oauth_error(err.into(), &headers, false),
     }
 }
 

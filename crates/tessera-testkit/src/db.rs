@@ -51,6 +51,34 @@ impl TestDb {
         Self { backend, url, dir }
     }
 
+    /// Records a migration this binary does not know, as a newer Tessera would.
+    pub async fn record_future_migration(&self, version: i64) {
+        let sql = "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+                   VALUES ($1, 'from the future', TRUE, $2, 0)";
+        match self.backend {
+            TestBackend::Sqlite => {
+                let pool = sqlx::SqlitePool::connect(&self.url).await.expect("connect");
+                sqlx::query(sql)
+                    .bind(version)
+                    .bind(vec![0u8])
+                    .execute(&pool)
+                    .await
+                    .expect("insert");
+                pool.close().await;
+            }
+            TestBackend::Postgres => {
+                let pool = sqlx::PgPool::connect(&self.url).await.expect("connect");
+                sqlx::query(sql)
+                    .bind(version)
+                    .bind(vec![0u8])
+                    .execute(&pool)
+                    .await
+                    .expect("insert");
+                pool.close().await;
+            }
+        }
+    }
+
     pub fn data_dir(&self) -> PathBuf {
         self.dir.path().to_path_buf()
     }

@@ -250,29 +250,7 @@ async fn newer_schema_refuses_to_start(b: TestBackend) {
     let store = db.open().await;
     store.close().await;
     let future = 29_991_231_000_000_i64;
-    let sql = "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES ($1, 'future', TRUE, $2, 0)";
-    match b {
-        TestBackend::Sqlite => {
-            let p = sqlx::SqlitePool::connect(&db.url).await.unwrap();
-            sqlx::query(sql)
-                .bind(future)
-                .bind(vec![0u8])
-                .execute(&p)
-                .await
-                .unwrap();
-            p.close().await;
-        }
-        TestBackend::Postgres => {
-            let p = sqlx::PgPool::connect(&db.url).await.unwrap();
-            sqlx::query(sql)
-                .bind(future)
-                .bind(vec![0u8])
-                .execute(&p)
-                .await
-                .unwrap();
-            p.close().await;
-        }
-    }
+    db.record_future_migration(future).await;
     let out = run(&mut tessera(&[
         "serve",
         "--data-dir",

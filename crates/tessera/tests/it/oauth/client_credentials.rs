@@ -1,5 +1,5 @@
 //! Client credentials end to end, and every error it can produce.
-use super::fixtures::{boot, token, verify};
+use super::fixtures::{boot, client_credentials, token, verify};
 use base64::Engine;
 use tessera_model::graph_permissions::GRAPH_APP_ID;
 use tessera_testkit::{both_backends, TestBackend, TestServer};
@@ -8,17 +8,7 @@ async fn client_credentials_tokens_carry_the_app_roles(b: TestBackend) {
     let s = TestServer::start(b).await;
     let k = boot(&s);
     // client_secret_post, with the Graph SDK's default scope.
-    let r = token(
-        &s,
-        &k.tenant,
-        &[
-            ("grant_type", "client_credentials"),
-            ("client_id", &k.client_id),
-            ("client_secret", &k.secret),
-            ("scope", "https://graph.microsoft.com/.default"),
-        ],
-    )
-    .await;
+    let r = client_credentials(&s, &k).await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["cache-control"], "no-store");
     assert_eq!(r.headers()["pragma"], "no-cache");
@@ -80,34 +70,16 @@ async fn client_credentials_tokens_carry_the_app_roles(b: TestBackend) {
         assert_eq!(c["azp"], k.client_id);
     }
     // Two tokens are never the same.
-    let a = token(
-        &s,
-        &k.tenant,
-        &[
-            ("grant_type", "client_credentials"),
-            ("client_id", &k.client_id),
-            ("client_secret", &k.secret),
-            ("scope", "https://graph.microsoft.com/.default"),
-        ],
-    )
-    .await
-    .json::<serde_json::Value>()
-    .await
-    .unwrap();
-    let b2 = token(
-        &s,
-        &k.tenant,
-        &[
-            ("grant_type", "client_credentials"),
-            ("client_id", &k.client_id),
-            ("client_secret", &k.secret),
-            ("scope", "https://graph.microsoft.com/.default"),
-        ],
-    )
-    .await
-    .json::<serde_json::Value>()
-    .await
-    .unwrap();
+    let a = client_credentials(&s, &k)
+        .await
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    let b2 = client_credentials(&s, &k)
+        .await
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
     assert_ne!(a["access_token"], b2["access_token"]);
 }
 both_backends!(client_credentials_tokens_carry_the_app_roles);
@@ -364,17 +336,7 @@ async fn database_down_is_temporarily_unavailable(b: TestBackend) {
     let s = TestServer::start(b).await;
     let k = boot(&s);
     s.running().store.close().await; // the pools refuse new work from now on
-    let r = token(
-        &s,
-        &k.tenant,
-        &[
-            ("grant_type", "client_credentials"),
-            ("client_id", &k.client_id),
-            ("client_secret", &k.secret),
-            ("scope", "https://graph.microsoft.com/.default"),
-        ],
-    )
-    .await;
+    let r = client_credentials(&s, &k).await;
     assert_eq!(r.headers()["retry-after"], "1");
     expect(r, 503, "temporarily_unavailable", 9900006).await;
 }
@@ -388,17 +350,7 @@ async fn es256_and_eddsa_tenants(b: TestBackend) {
         })
         .await;
         let k = boot(&s);
-        let r = token(
-            &s,
-            &k.tenant,
-            &[
-                ("grant_type", "client_credentials"),
-                ("client_id", &k.client_id),
-                ("client_secret", &k.secret),
-                ("scope", "https://graph.microsoft.com/.default"),
-            ],
-        )
-        .await;
+        let r = client_credentials(&s, &k).await;
         assert_eq!(r.status(), 200, "{alg}");
         let body: serde_json::Value = r.json().await.unwrap();
         let tok = body["access_token"].as_str().unwrap();

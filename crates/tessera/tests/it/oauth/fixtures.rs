@@ -31,6 +31,22 @@ pub async fn token(s: &TestServer, tenant: &str, form: &[(&str, &str)]) -> reqwe
         .unwrap()
 }
 
+/// The bootstrap client's standard request: client credentials with its
+/// secret in the body, for the directory API.
+pub async fn client_credentials(s: &TestServer, k: &Boot) -> reqwest::Response {
+    token(
+        s,
+        &k.tenant,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", &k.client_id),
+            ("client_secret", &k.secret),
+            ("scope", "https://graph.microsoft.com/.default"),
+        ],
+    )
+    .await
+}
+
 /// Verifies a token's signature against the server's JWKS and returns its claims.
 pub async fn verify(
     s: &TestServer,

@@ -1,5 +1,5 @@
 //! Signing-key rotation seen from outside: the JWKS and the tokens.
-use super::fixtures::{boot, token, verify};
+use super::fixtures::{boot, client_credentials, verify};
 use std::sync::Arc;
 use tessera_model::graph_permissions::GRAPH_APP_ID;
 use tessera_oauth::keys::RotationPolicy;
@@ -35,17 +35,7 @@ async fn kids_in_jwks(s: &TestServer, tenant: &str) -> Vec<String> {
 }
 
 async fn new_token(s: &TestServer, k: &super::fixtures::Boot) -> String {
-    let r = token(
-        s,
-        &k.tenant,
-        &[
-            ("grant_type", "client_credentials"),
-            ("client_id", &k.client_id),
-            ("client_secret", &k.secret),
-            ("scope", "https://graph.microsoft.com/.default"),
-        ],
-    )
-    .await;
+    let r = client_credentials(s, k).await;
     assert_eq!(r.status(), 200);
     r.json::<serde_json::Value>().await.unwrap()["access_token"]
         .as_str()

@@ -13,7 +13,7 @@ async fn newer_schema_is_refused_and_left_untouched(b: TestBackend) {
     // Pretend a newer Tessera migrated this database.
     let future = 29_991_231_000_000_i64;
     let tables_before = tables(&db).await;
-    record_future_migration(&db, future).await;
+    db.record_future_migration(future).await;
 
     let err = tessera_store::open(&tessera_store::ConnectOptions::new(&db.url))
         .await
@@ -36,34 +36,6 @@ both_backends!(newer_schema_is_refused_and_left_untouched);
 fn err_message_mentions_versions(found: i64, known: i64) -> bool {
     let msg = StoreError::SchemaTooNew { found, known }.to_string();
     msg.contains(&found.to_string()) && msg.contains(&known.to_string()) && msg.contains("refusing")
-}
-
-async fn record_future_migration(db: &TestDb, version: i64) {
-    let sql =
-        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
-               VALUES ($1, 'from the future', TRUE, $2, 0)";
-    match db.backend {
-        TestBackend::Sqlite => {
-            let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
-            sqlx::query(sql)
-                .bind(version)
-                .bind(vec![0u8])
-                .execute(&pool)
-                .await
-                .unwrap();
-            pool.close().await;
-        }
-        TestBackend::Postgres => {
-            let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
-            sqlx::query(sql)
-                .bind(version)
-                .bind(vec![0u8])
-                .execute(&pool)
-                .await
-                .unwrap();
-            pool.close().await;
-        }
-    }
 }
 
 /// The list of tables (name order), to compare before and after.
