@@ -113,17 +113,7 @@ macro_rules! impl_apps {
             }
 
             async fn list_applications(&self, t: tessera_model::TenantId, after: Option<tessera_model::ObjectId>, limit: u32) -> $crate::StoreResult<Vec<tessera_model::Application>> {
-                let sql = format!(
-                    "SELECT {} FROM applications WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3",
-                    $crate::sql::APP_COLUMNS
-                );
-                let rows = sqlx::query(&sql)
-                    .bind(t.to_string())
-                    .bind(after.map(|a| a.to_string()).unwrap_or_default())
-                    .bind(i64::from(limit))
-                    .fetch_all(self.read())
-                    .await?;
-                rows.iter().map($crate::sql::application).collect()
+                $crate::sql::keyset_page!(self, $crate::sql::APP_COLUMNS, "applications", t, after, limit, $crate::sql::application)
             }
 
             async fn update_application(&self, t: tessera_model::TenantId, app: &tessera_model::Application, now: time::OffsetDateTime) -> $crate::StoreResult<()> {
@@ -281,17 +271,7 @@ macro_rules! impl_apps {
             }
 
             async fn list_service_principals(&self, t: tessera_model::TenantId, after: Option<tessera_model::ObjectId>, limit: u32) -> $crate::StoreResult<Vec<tessera_model::ServicePrincipal>> {
-                let sql = format!(
-                    "SELECT {} FROM service_principals WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3",
-                    $crate::sql::SP_COLUMNS
-                );
-                let rows = sqlx::query(&sql)
-                    .bind(t.to_string())
-                    .bind(after.map(|a| a.to_string()).unwrap_or_default())
-                    .bind(i64::from(limit))
-                    .fetch_all(self.read())
-                    .await?;
-                rows.iter().map($crate::sql::service_principal).collect()
+                $crate::sql::keyset_page!(self, $crate::sql::SP_COLUMNS, "service_principals", t, after, limit, $crate::sql::service_principal)
             }
         }
     };

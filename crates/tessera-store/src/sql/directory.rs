@@ -242,17 +242,7 @@ macro_rules! impl_directory {
             }
 
             async fn list_users(&self, t: tessera_model::TenantId, after: Option<tessera_model::ObjectId>, limit: u32) -> $crate::StoreResult<Vec<tessera_model::User>> {
-                let sql = format!(
-                    "SELECT {} FROM users WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3",
-                    $crate::sql::USER_COLUMNS
-                );
-                let rows = sqlx::query(&sql)
-                    .bind(t.to_string())
-                    .bind(after.map(|a| a.to_string()).unwrap_or_default())
-                    .bind(i64::from(limit))
-                    .fetch_all(self.read())
-                    .await?;
-                rows.iter().map($crate::sql::user).collect()
+                $crate::sql::keyset_page!(self, $crate::sql::USER_COLUMNS, "users", t, after, limit, $crate::sql::user)
             }
 
             async fn update_user(&self, t: tessera_model::TenantId, u: &tessera_model::User, now: time::OffsetDateTime) -> $crate::StoreResult<()> {
@@ -370,17 +360,7 @@ macro_rules! impl_directory {
             }
 
             async fn list_groups(&self, t: tessera_model::TenantId, after: Option<tessera_model::ObjectId>, limit: u32) -> $crate::StoreResult<Vec<tessera_model::Group>> {
-                let sql = format!(
-                    "SELECT {} FROM directory_groups WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3",
-                    $crate::sql::GROUP_COLUMNS
-                );
-                let rows = sqlx::query(&sql)
-                    .bind(t.to_string())
-                    .bind(after.map(|a| a.to_string()).unwrap_or_default())
-                    .bind(i64::from(limit))
-                    .fetch_all(self.read())
-                    .await?;
-                rows.iter().map($crate::sql::group).collect()
+                $crate::sql::keyset_page!(self, $crate::sql::GROUP_COLUMNS, "directory_groups", t, after, limit, $crate::sql::group)
             }
 
             async fn delete_group(&self, t: tessera_model::TenantId, id: tessera_model::ObjectId, now: time::OffsetDateTime) -> $crate::StoreResult<()> {

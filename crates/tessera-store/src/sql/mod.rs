@@ -27,6 +27,25 @@ macro_rules! log_change {
 }
 pub(crate) use log_change;
 
+/// One page of a tenant's objects in id order, after `after` (keyset paging:
+/// stable under concurrent inserts, unlike OFFSET).
+macro_rules! keyset_page {
+    ($self:ident, $columns:expr, $table:literal, $t:expr, $after:expr, $limit:expr, $map:path) => {{
+        let sql = format!(
+            "SELECT {} FROM {} WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+            $columns, $table
+        );
+        let rows = sqlx::query(&sql)
+            .bind($t.to_string())
+            .bind($after.map(|a| a.to_string()).unwrap_or_default())
+            .bind(i64::from($limit))
+            .fetch_all($self.read())
+            .await?;
+        rows.iter().map($map).collect()
+    }};
+}
+pub(crate) use keyset_page;
+
 /// Maps "no row changed" to `NotFound`.
 pub(crate) fn expect_one(rows: u64) -> crate::StoreResult<()> {
     if rows == 0 {
