@@ -21,6 +21,8 @@ pub fn document(
         "device_authorization_endpoint": format!("{base}/{t}/oauth2/v2.0/devicecode"),
         "end_session_endpoint": format!("{base}/{t}/oauth2/v2.0/logout"),
         "jwks_uri": format!("{base}/{t}/discovery/v2.0/keys"),
+        "introspection_endpoint": format!("{base}/{t}/oauth2/v2.0/introspect"),
+        "introspection_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
         "userinfo_endpoint": format!("{base}/oidc/userinfo"),
         "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
         "grant_types_supported": ["client_credentials"],

@@ -12,6 +12,7 @@ pub mod directory;
 pub mod discovery;
 pub mod error;
 pub mod grants;
+pub mod introspect;
 pub mod keys;
 pub mod redirect;
 pub mod request;

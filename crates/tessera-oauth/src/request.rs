@@ -54,19 +54,7 @@ impl TokenRequest {
         pairs: Vec<(String, String)>,
         basic: Option<(String, String)>,
     ) -> Result<Self, OAuthError> {
-        if pairs.len() > MAX_PARAMS {
-            return Err(OAuthError::with(MALFORMED_REQUEST, "Too many parameters."));
-        }
-        let mut form = BTreeMap::new();
-        for (k, v) in pairs {
-            if form.contains_key(&k) {
-                return Err(OAuthError::with(
-                    DUPLICATE_PARAMETER,
-                    format!("Parameter: '{}'.", printable(&k)),
-                ));
-            }
-            form.insert(k, v);
-        }
+        let mut form = unique_form(pairs)?;
         let client = client_auth(&mut form, basic)?;
         let grant_type = match form.get("grant_type") {
             None => return Err(missing("grant_type")),
@@ -89,6 +77,27 @@ impl TokenRequest {
     }
 }
 
+/// The form as a map, refusing repeated parameters (RFC 6749 §3.2) and
+/// oversized forms.
+pub(crate) fn unique_form(
+    pairs: Vec<(String, String)>,
+) -> Result<BTreeMap<String, String>, OAuthError> {
+    if pairs.len() > MAX_PARAMS {
+        return Err(OAuthError::with(MALFORMED_REQUEST, "Too many parameters."));
+    }
+    let mut form = BTreeMap::new();
+    for (k, v) in pairs {
+        if form.contains_key(&k) {
+            return Err(OAuthError::with(
+                DUPLICATE_PARAMETER,
+                format!("Parameter: '{}'.", printable(&k)),
+            ));
+        }
+        form.insert(k, v);
+    }
+    Ok(form)
+}
+
 pub(crate) fn missing(name: &str) -> OAuthError {
     OAuthError::with(MISSING_PARAMETER, format!("Parameter: '{name}'."))
 }
@@ -107,7 +116,7 @@ pub(crate) fn printable(s: &str) -> String {
     }
 }
 
-fn client_auth(
+pub(crate) fn client_auth(
     form: &mut BTreeMap<String, String>,
     basic: Option<(String, String)>,
 ) -> Result<ClientAuth, OAuthError> {

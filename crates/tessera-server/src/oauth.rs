@@ -13,6 +13,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use tessera_model::{Clock, TenantId};
 use tessera_oauth::error::{self as e, OAuthError};
+use tessera_oauth::introspect::{self, IntrospectRequest};
 use tessera_oauth::{TokenContext, TokenRequest};
 
 pub fn routes() -> Router<AppState> {
@@ -23,6 +24,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/{tenant}/discovery/v2.0/keys", get(jwks))
         .route("/{tenant}/oauth2/v2.0/token", post(token))
+        .route("/{tenant}/oauth2/v2.0/introspect", post(introspect))
 }
 
 async fn discovery(
@@ -72,27 +74,12 @@ async fn jwks(
     };
     // `common` publishes the home tenant's keys (the only signer today).
     let t = tenant.unwrap_or(s.home_tenant);
-    match s.store.list_signing_keys(t).await {
-        Ok(records) => {
-            let now = SystemClock.now();
-            let keys: Vec<_> = records
-                .into_iter()
-                .filter(|r| {
-                    let meta = tessera_oauth::keys::KeyMeta {
-                        kid: String::new(),
-                        active_from: r.active_from,
-                        retired_at: r.retired_at,
-                    };
-                    tessera_oauth::keys::published(&meta, now, &s.rotation_policy)
-                })
-                .map(|r| r.public_jwk)
-                .collect();
-            (
-                [(header::CACHE_CONTROL, "max-age=3600, private")],
-                Json(serde_json::json!({ "keys": keys })),
-            )
-                .into_response()
-        }
+    match published_jwks(&s, t, SystemClock.now()).await {
+        Ok(keys) => (
+            [(header::CACHE_CONTROL, "max-age=3600, private")],
+            Json(serde_json::json!({ "keys": keys })),
+        )
+            .into_response(),
         Err(err) => oauth_error(err.into(), &headers, false),
     }
 }
@@ -103,49 +90,18 @@ async fn token(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let basic = match basic_credentials(&headers) {
-        Ok(b) => b,
+    let (pairs, basic) = match read_form(&headers, &body) {
+        Ok(f) => f,
         Err(err) => return oauth_error(err, &headers, true),
     };
     let used_basic = basic.is_some();
     let result = async {
-        let form_type = headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        if !form_type
-            .to_ascii_lowercase()
-            .starts_with("application/x-www-form-urlencoded")
-        {
-            return Err(OAuthError::with(
-                e::MALFORMED_REQUEST,
-                "Content-Type must be application/x-www-form-urlencoded.",
-            ));
-        }
-        let pairs: Vec<(String, String)> = form_urlencoded::parse(&body)
-            .into_owned()
-            .take(1000)
-            .collect();
         let req = TokenRequest::parse(pairs, basic)?;
         let tenant = specific_tenant(&s, &segment).await?;
         let now = SystemClock.now();
-        let key = s.keys.current(tenant, now).await.map_err(|err| {
-            tracing::error!(error = %err, %tenant, "no signing key");
-            OAuthError::new(e::SERVER_ERROR)
-        })?;
-        // Assertions may name the endpoint by tenant id or by the path used.
-        let token_endpoints = [
-            format!("{}/{tenant}/oauth2/v2.0/token", s.public_url),
-            format!("{}/{segment}/oauth2/v2.0/token", s.public_url),
-        ];
-        let ctx = TokenContext {
-            directory: s.directory.as_ref(),
-            now,
-            public_url: &s.public_url,
-            key: &key,
-            token_endpoints: &token_endpoints,
-            replay: s.replay.as_ref(),
-        };
+        let key = current_key(&s, tenant, now).await?;
+        let endpoints = endpoint_urls(&s, tenant, &segment, "token");
+        let ctx = token_context(&s, now, &key, &endpoints);
         tessera_oauth::token(&ctx, tenant, req, &mut rand::rngs::OsRng).await
     }
     .await;
@@ -153,6 +109,128 @@ async fn token(
         Ok(tok) => (no_store(), Json(tok)).into_response(),
         Err(err) => oauth_error(err, &headers, used_basic),
     }
+}
+
+/// RFC 7662 introspection, for authenticated clients of the tenant.
+async fn introspect(
+    State(s): State<AppState>,
+    Path(segment): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (pairs, basic) = match read_form(&headers, &body) {
+        Ok(f) => f,
+        Err(err) => return oauth_error(err, &headers, true),
+    };
+    let used_basic = basic.is_some();
+    let result = async {
+        let req = IntrospectRequest::parse(pairs, basic)?;
+        let tenant = specific_tenant(&s, &segment).await?;
+        let now = SystemClock.now();
+        let key = current_key(&s, tenant, now).await?;
+        let endpoints = endpoint_urls(&s, tenant, &segment, "introspect");
+        let ctx = token_context(&s, now, &key, &endpoints);
+        let caller = tessera_oauth::client_auth::authenticate(&ctx, tenant, &req.client).await?;
+        let jwks = published_jwks(&s, tenant, now).await?;
+        let issuer = tessera_oauth::token::issuer(&s.public_url, tenant);
+        Ok(introspect::introspect(
+            &req.token,
+            &jwks,
+            &issuer,
+            &caller.app.app_id.to_string(),
+            now.unix_timestamp(),
+        ))
+    }
+    .await;
+    match result {
+        Ok(answer) => (no_store(), Json(answer)).into_response(),
+        Err(err) => oauth_error(err, &headers, used_basic),
+    }
+}
+
+/// The form body and HTTP Basic credentials of a token-style request.
+#[allow(clippy::type_complexity)]
+fn read_form(
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(Vec<(String, String)>, Option<(String, String)>), OAuthError> {
+    let basic = basic_credentials(headers)?;
+    let form_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !form_type
+        .to_ascii_lowercase()
+        .starts_with("application/x-www-form-urlencoded")
+    {
+        return Err(OAuthError::with(
+            e::MALFORMED_REQUEST,
+            "Content-Type must be application/x-www-form-urlencoded.",
+        ));
+    }
+    let pairs = form_urlencoded::parse(body)
+        .into_owned()
+        .take(1000)
+        .collect();
+    Ok((pairs, basic))
+}
+
+async fn current_key(
+    s: &AppState,
+    tenant: TenantId,
+    now: time::OffsetDateTime,
+) -> Result<std::sync::Arc<tessera_crypto::SigningKey>, OAuthError> {
+    s.keys.current(tenant, now).await.map_err(|err| {
+        tracing::error!(error = %err, %tenant, "no signing key");
+        OAuthError::new(e::SERVER_ERROR)
+    })
+}
+
+/// An endpoint's URLs: by tenant id and by the path segment used (client
+/// assertions may name either as their audience).
+fn endpoint_urls(s: &AppState, tenant: TenantId, segment: &str, name: &str) -> [String; 2] {
+    [
+        format!("{}/{tenant}/oauth2/v2.0/{name}", s.public_url),
+        format!("{}/{segment}/oauth2/v2.0/{name}", s.public_url),
+    ]
+}
+
+fn token_context<'a>(
+    s: &'a AppState,
+    now: time::OffsetDateTime,
+    key: &'a tessera_crypto::SigningKey,
+    endpoints: &'a [String],
+) -> TokenContext<'a> {
+    TokenContext {
+        directory: s.directory.as_ref(),
+        now,
+        public_url: &s.public_url,
+        key,
+        token_endpoints: endpoints,
+        replay: s.replay.as_ref(),
+    }
+}
+
+/// The tenant's keys that belong in its JWKS now (see docs/design/key-rotation.md).
+async fn published_jwks(
+    s: &AppState,
+    tenant: TenantId,
+    now: time::OffsetDateTime,
+) -> Result<Vec<serde_json::Value>, tessera_store::StoreError> {
+    Ok(s.store
+        .list_signing_keys(tenant)
+        .await?
+        .into_iter()
+        .filter(|r| {
+            let meta = tessera_oauth::keys::KeyMeta {
+                kid: String::new(),
+                active_from: r.active_from,
+                retired_at: r.retired_at,
+            };
+            tessera_oauth::keys::published(&meta, now, &s.rotation_policy)
+        })
+        .map(|r| r.public_jwk)
+        .collect())
 }
 
 async fn specific_tenant(s: &AppState, segment: &str) -> Result<TenantId, OAuthError> {

@@ -2,6 +2,7 @@
 mod client_credentials;
 mod discovery;
 mod fixtures;
+mod introspect;
 mod msal;
 mod private_key_jwt;
 mod rotation;
