@@ -97,12 +97,8 @@ async fn token(
     let used_basic = basic.is_some();
     let result = async {
         let req = TokenRequest::parse(pairs, basic)?;
-        let tenant = specific_tenant(&s, &segment).await?;
-        let now = SystemClock.now();
-        let key = current_key(&s, tenant, now).await?;
-        let endpoints = endpoint_urls(&s, tenant, &segment, "token");
-        let ctx = token_context(&s, now, &key, &endpoints);
-        tessera_oauth::token(&ctx, tenant, req, &mut rand::rngs::OsRng).await
+        let p = prepare(&s, &segment, "token").await?;
+        tessera_oauth::token(&p.context(&s), p.tenant, req, &mut rand::rngs::OsRng).await
     }
     .await;
     match result {
@@ -125,20 +121,18 @@ async fn introspect(
     let used_basic = basic.is_some();
     let result = async {
         let req = IntrospectRequest::parse(pairs, basic)?;
-        let tenant = specific_tenant(&s, &segment).await?;
-        let now = SystemClock.now();
-        let key = current_key(&s, tenant, now).await?;
-        let endpoints = endpoint_urls(&s, tenant, &segment, "introspect");
-        let ctx = token_context(&s, now, &key, &endpoints);
-        let caller = tessera_oauth::client_auth::authenticate(&ctx, tenant, &req.client).await?;
-        let jwks = published_jwks(&s, tenant, now).await?;
-        let issuer = tessera_oauth::token::issuer(&s.public_url, tenant);
+        let p = prepare(&s, &segment, "introspect").await?;
+        let caller =
+            tessera_oauth::client_auth::authenticate(&p.context(&s), p.tenant, &req.client).await?;
+        let jwks = published_jwks(&s, p.tenant, p.now).await?;
+        let issuer = tessera_oauth::token::issuer(&s.public_url, p.tenant);
+        let caller_id = caller.app.app_id.to_string();
         Ok(introspect::introspect(
             &req.token,
             &jwks,
             &issuer,
-            &caller.app.app_id.to_string(),
-            now.unix_timestamp(),
+            &caller_id,
+            p.now.unix_timestamp(),
         ))
     }
     .await;
@@ -175,39 +169,45 @@ fn read_form(
     Ok((pairs, basic))
 }
 
-async fn current_key(
-    s: &AppState,
+/// What a token-style endpoint decides with: the tenant of the path, the
+/// time, the tenant's signing key and the endpoint's own URLs (by tenant id
+/// and by the path used: client assertions may name either as audience).
+struct Prepared {
     tenant: TenantId,
     now: time::OffsetDateTime,
-) -> Result<std::sync::Arc<tessera_crypto::SigningKey>, OAuthError> {
-    s.keys.current(tenant, now).await.map_err(|err| {
+    key: std::sync::Arc<tessera_crypto::SigningKey>,
+    endpoints: [String; 2],
+}
+
+async fn prepare(s: &AppState, segment: &str, endpoint: &str) -> Result<Prepared, OAuthError> {
+    let tenant = specific_tenant(s, segment).await?;
+    let now = SystemClock.now();
+    let key = s.keys.current(tenant, now).await.map_err(|err| {
         tracing::error!(error = %err, %tenant, "no signing key");
         OAuthError::new(e::SERVER_ERROR)
+    })?;
+    let endpoints = [
+        format!("{}/{tenant}/oauth2/v2.0/{endpoint}", s.public_url),
+        format!("{}/{segment}/oauth2/v2.0/{endpoint}", s.public_url),
+    ];
+    Ok(Prepared {
+        tenant,
+        now,
+        key,
+        endpoints,
     })
 }
 
-/// An endpoint's URLs: by tenant id and by the path segment used (client
-/// assertions may name either as their audience).
-fn endpoint_urls(s: &AppState, tenant: TenantId, segment: &str, name: &str) -> [String; 2] {
-    [
-        format!("{}/{tenant}/oauth2/v2.0/{name}", s.public_url),
-        format!("{}/{segment}/oauth2/v2.0/{name}", s.public_url),
-    ]
-}
-
-fn token_context<'a>(
-    s: &'a AppState,
-    now: time::OffsetDateTime,
-    key: &'a tessera_crypto::SigningKey,
-    endpoints: &'a [String],
-) -> TokenContext<'a> {
-    TokenContext {
-        directory: s.directory.as_ref(),
-        now,
-        public_url: &s.public_url,
-        key,
-        token_endpoints: endpoints,
-        replay: s.replay.as_ref(),
+impl Prepared {
+    fn context<'a>(&'a self, s: &'a AppState) -> TokenContext<'a> {
+        TokenContext {
+            directory: s.directory.as_ref(),
+            now: self.now,
+            public_url: &s.public_url,
+            key: &self.key,
+            token_endpoints: &self.endpoints,
+            replay: s.replay.as_ref(),
+        }
     }
 }
 
