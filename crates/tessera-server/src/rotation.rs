@@ -80,11 +80,18 @@ impl Rotator {
         Ok(())
     }
 
-    /// The job: rotate the tenants' keys every `INTERVAL` until aborted.
-    pub async fn run(self: Arc<Self>, tenants: Vec<TenantId>) {
+    /// The job: every `INTERVAL`, rotate the keys of every tenant, until aborted.
+    pub async fn run(self: Arc<Self>) {
         loop {
             tokio::time::sleep(INTERVAL).await;
-            for &t in &tenants {
+            let tenants = match self.store.list_tenant_ids().await {
+                Ok(t) => t,
+                Err(e) => {
+                    tracing::warn!(error = %e, "key rotation: cannot list tenants; will retry");
+                    continue;
+                }
+            };
+            for t in tenants {
                 if let Err(e) = self.rotate(t, crate::clock::SystemClock.now()).await {
                     tracing::warn!(tenant = %t, error = %e, "key rotation failed; will retry");
                 }

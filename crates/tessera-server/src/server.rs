@@ -137,7 +137,7 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
     });
     // Catch up at once (a key may be due after downtime), then periodically.
     rotator.rotate(boot.tenant_id, SystemClock.now()).await?;
-    let rotation = tokio::spawn(rotator.clone().run(vec![boot.tenant_id]));
+    let rotation = tokio::spawn(rotator.clone().run());
 
     let listener = std::net::TcpListener::bind(config.listen).map_err(|e| ConfigError {
         key: "listen".into(),

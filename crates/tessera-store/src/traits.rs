@@ -68,6 +68,8 @@ pub trait TenantStore: Send + Sync {
     async fn bootstrapped_tenant(&self) -> StoreResult<Option<TenantId>>;
     async fn create_tenant(&self, tenant: &Tenant, initial_domain: &Domain) -> StoreResult<()>;
     async fn get_tenant(&self, tenant: TenantId) -> StoreResult<Option<Tenant>>;
+    /// Every tenant id (background jobs such as key rotation walk them).
+    async fn list_tenant_ids(&self) -> StoreResult<Vec<TenantId>>;
     /// The tenant owning a *verified* domain name (case-insensitive).
     async fn tenant_by_domain(&self, domain: &str) -> StoreResult<Option<TenantId>>;
     async fn list_domains(&self, tenant: TenantId) -> StoreResult<Vec<Domain>>;

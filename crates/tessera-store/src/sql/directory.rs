@@ -195,6 +195,11 @@ macro_rules! impl_directory {
                 row.map(|r| $crate::sql::tenant(&r)).transpose()
             }
 
+            async fn list_tenant_ids(&self) -> $crate::StoreResult<Vec<tessera_model::TenantId>> {
+                let rows = sqlx::query("SELECT id FROM tenants ORDER BY id").fetch_all(self.read()).await?;
+                rows.iter().map(|r| $crate::sql::guid(r, "id")).collect()
+            }
+
             async fn tenant_by_domain(&self, domain: &str) -> $crate::StoreResult<Option<tessera_model::TenantId>> {
                 let Some(name) = tessera_model::normalize_domain(domain) else { return Ok(None) };
                 let row = sqlx::query("SELECT tenant_id FROM domains WHERE name = $1 AND is_verified = $2")

@@ -129,3 +129,35 @@ async fn tokens_verify_across_a_rotation(b: TestBackend) {
     ));
 }
 both_backends!(tokens_verify_across_a_rotation);
+
+/// A tenant created after start (no keys yet) gets one from the rotation job.
+async fn new_tenants_get_keys(b: TestBackend) {
+    let s = TestServer::start(b).await;
+    let store = &s.running().store;
+    let mut rng = rand::rngs::OsRng;
+    let tenant = tessera_model::Tenant {
+        id: tessera_model::TenantId::random(&mut rng),
+        display_name: "Second".into(),
+        created_date_time: now(),
+    };
+    let domain = tessera_model::Domain {
+        name: "second.example".into(),
+        tenant_id: Some(tenant.id),
+        is_default: true,
+        is_initial: true,
+        is_verified: true,
+    };
+    store.create_tenant(&tenant, &domain).await.unwrap();
+    assert!(store.list_tenant_ids().await.unwrap().contains(&tenant.id));
+    assert!(kids_in_jwks(&s, "second.example").await.is_empty());
+    s.running().rotator.rotate(tenant.id, now()).await.unwrap();
+    assert_eq!(kids_in_jwks(&s, "second.example").await.len(), 1);
+    assert!(s
+        .running()
+        .rotator
+        .keys
+        .current(tenant.id, now())
+        .await
+        .is_ok());
+}
+both_backends!(new_tenants_get_keys);

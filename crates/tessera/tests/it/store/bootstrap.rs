@@ -63,6 +63,7 @@ async fn bootstrap_creates_everything_once(b: TestBackend) {
     assert_eq!(held.len(), graph_permissions::APPLICATION_PERMISSIONS.len());
     assert!(held.iter().all(|a| a.resource_id == graph.id));
     assert_eq!(store.list_signing_keys(t).await.unwrap().len(), 1);
+    assert_eq!(store.list_tenant_ids().await.unwrap(), vec![t]);
 
     // A second bootstrap (another node, a restart) changes nothing.
     let again = plan(2, "second.example");
