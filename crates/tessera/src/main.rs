@@ -22,6 +22,9 @@ enum Command {
     Serve(ServeFlags),
     /// Apply database migrations and print the schema version.
     Migrate(ServeFlags),
+    /// Operator commands on the database (work while servers run).
+    #[command(subcommand)]
+    Admin(Admin),
     /// Write a local CA and a certificate for localhost (ca.pem, cert.pem, key.pem).
     DevCert {
         /// Directory to write the files to.
@@ -33,6 +36,35 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum Admin {
+    /// Give a user a new generated password, printed once.
+    ResetPassword {
+        /// The user's userPrincipalName.
+        #[arg(long, value_name = "UPN")]
+        user: String,
+        /// Tenant id [default: the bootstrap tenant].
+        #[arg(long, value_name = "ID")]
+        tenant: Option<String>,
+        #[command(flatten)]
+        flags: ServeFlags,
+    },
+    /// Add a generated client secret to an application, printed once.
+    AddClientSecret {
+        /// The application's client id (appId).
+        #[arg(long, value_name = "APPID")]
+        client_id: String,
+        /// Name shown for the secret.
+        #[arg(long, default_value = "added by tessera admin")]
+        display_name: String,
+        /// Validity in days (1-3650).
+        #[arg(long, default_value_t = 730)]
+        days: u32,
+        #[command(flatten)]
+        flags: ServeFlags,
+    },
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -40,6 +72,24 @@ fn main() -> ExitCode {
         Command::Migrate(flags) => configured(&flags, |c| {
             let s = runtime()?.block_on(tessera_server::run::migrate(c))?;
             println!("schema version {} (this binary knows {})", s.applied, s.expected);
+            Ok(())
+        }),
+        Command::Admin(Admin::ResetPassword { user, tenant, flags }) => configured(&flags, |c| {
+            let tenant = tenant.map(|t| t.parse()).transpose().map_err(|_| ConfigError {
+                key: "tenant".into(),
+                message: "must be a tenant id (GUID)".into(),
+            })?;
+            let password = runtime()?.block_on(tessera_server::admin::reset_password(c, &user, tenant))?;
+            println!("{}", password.as_str());
+            Ok(())
+        }),
+        Command::Admin(Admin::AddClientSecret { client_id, display_name, days, flags }) => configured(&flags, |c| {
+            let app_id = client_id.parse().map_err(|_| ConfigError {
+                key: "client_id".into(),
+                message: "must be an application's client id (GUID)".into(),
+            })?;
+            let secret = runtime()?.block_on(tessera_server::admin::add_client_secret(c, app_id, &display_name, days))?;
+            println!("{}", secret.as_str());
             Ok(())
         }),
         Command::DevCert { out, force } => tessera_server::run::dev_cert(&out, force).map(|files| {

@@ -474,3 +474,151 @@ fn serve_with_no_arguments_just_works() {
     );
     assert_eq!(out.status.code(), Some(0));
 }
+
+/// `tessera admin`: recover access without bootstrap.json. A secret added by
+/// the command works at once on a server that is already running (another
+/// process), through the change log; bad input gets clear errors.
+async fn admin_commands_recover_access(b: TestBackend) {
+    let db = TestDb::new(b).await;
+    let s = Served::start(&db.data_dir(), &db.url, &[]);
+    let boot: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(db.data_dir().join("bootstrap.json")).unwrap())
+            .unwrap();
+    let (tenant, client_id) = (
+        boot["tenantId"].as_str().unwrap(),
+        boot["clientId"].as_str().unwrap(),
+    );
+    let url = format!("http://127.0.0.1:{}/{tenant}/oauth2/v2.0/token", s.port);
+    let http = tessera_testkit::client();
+    let token_status = |secret: String| {
+        let (http, url) = (http.clone(), url.clone());
+        async move {
+            http.post(&url)
+                .form(&[
+                    ("grant_type", "client_credentials"),
+                    ("client_id", client_id),
+                    ("client_secret", secret.as_str()),
+                    ("scope", "https://graph.microsoft.com/.default"),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    // The running server has the client cached from this request.
+    assert_eq!(
+        token_status(boot["clientSecret"].as_str().unwrap().into()).await,
+        200
+    );
+
+    let dir = db.data_dir();
+    let d = dir.to_str().unwrap();
+    let out = run(&mut tessera(&[
+        "admin",
+        "add-client-secret",
+        "--client-id",
+        client_id,
+        "--data-dir",
+        d,
+        "--database",
+        &db.url,
+    ]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let secret = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert_eq!(secret.len(), 43);
+    let added = std::time::Instant::now();
+    while token_status(secret.clone()).await != 200 {
+        assert!(
+            added.elapsed() < Duration::from_secs(5),
+            "the running server never accepted the new secret"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // The old secret still works too (adding does not revoke).
+    assert_eq!(
+        token_status(boot["clientSecret"].as_str().unwrap().into()).await,
+        200
+    );
+
+    let upn = boot["adminUserPrincipalName"].as_str().unwrap();
+    let out = run(&mut tessera(&[
+        "admin",
+        "reset-password",
+        "--user",
+        upn,
+        "--data-dir",
+        d,
+        "--database",
+        &db.url,
+    ]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let password = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert_eq!(password.len(), 20);
+    let store = db.open().await;
+    let t: tessera_model::TenantId = tenant.parse().unwrap();
+    let user = store.get_user_by_upn(t, upn).await.unwrap().unwrap();
+    let hash = store.user_password_hash(t, user.id).await.unwrap().unwrap();
+    let hasher = tessera_crypto::PasswordHasher::default();
+    assert!(hasher.verify(&password, &hash).unwrap());
+    assert!(
+        !hasher
+            .verify(boot["adminPassword"].as_str().unwrap(), &hash)
+            .unwrap(),
+        "old password replaced"
+    );
+
+    // Bad input.
+    let out = run(&mut tessera(&[
+        "admin",
+        "reset-password",
+        "--user",
+        "nobody@nowhere.example",
+        "--data-dir",
+        d,
+        "--database",
+        &db.url,
+    ]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("no user"), "{}", stderr(&out));
+    let out = run(&mut tessera(&[
+        "admin",
+        "add-client-secret",
+        "--client-id",
+        "not-a-guid",
+        "--data-dir",
+        d,
+        "--database",
+        &db.url,
+    ]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("key `client_id`"), "{}", stderr(&out));
+    let out = run(&mut tessera(&[
+        "admin",
+        "add-client-secret",
+        "--client-id",
+        "6f1c1d0e-8b1e-4f7a-9c3b-2d4e5f607182",
+        "--data-dir",
+        d,
+        "--database",
+        &db.url,
+    ]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("no application"), "{}", stderr(&out));
+    let out = run(&mut tessera(&[
+        "admin",
+        "reset-password",
+        "--user",
+        upn,
+        "--tenant",
+        "x",
+        "--data-dir",
+        d,
+        "--database",
+        &db.url,
+    ]));
+    assert_eq!(out.status.code(), Some(2));
+    drop(s);
+}
+both_backends!(admin_commands_recover_access);
