@@ -1,103 +1,113 @@
 #!/usr/bin/env bash
-# Start-up time and idle memory of `tessera serve`, beside node's oidc-provider.
+# Start-up time and idle memory of `tessera serve`, beside node's oidc-provider
+# measured in the same run (see bench/README.md).
 #   start-up: wall time from spawn until the readiness URL answers 200
-#             (Tessera: /readyz; peer: /.well-known/openid-configuration),
-#             first start on an empty data dir (Tessera bootstraps) and restart.
-#   idle RSS: VmRSS and VmHWM of the process 5 s after it is ready.
-# Usage: bench/startup.sh PATH/TO/tessera [RUNS]
+#             (Tessera: /readyz; peer: /.well-known/openid-configuration);
+#             Tessera on a fresh data dir (first start, bootstraps) and on an
+#             existing one (restart); median and p90 of RUNS runs each.
+#   idle RSS: VmRSS and VmHWM from /proc/PID/status 5 s after it is ready.
+# Usage: bench/startup.sh [PATH/TO/tessera] [RUNS]   (default target/release/tessera, 10)
 set -euo pipefail
-bin=${1:?usage: bench/startup.sh PATH/TO/tessera [RUNS]}
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=bench/lib/common.sh
+source "$here/lib/common.sh"
+bin=${1:-$here/../target/release/tessera}
 runs=${2:-10}
-peer_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/peer"
+if [[ ! -x "$bin" ]]; then
+  echo "bench/startup.sh: no tessera binary at $bin (run bench/run, or cargo build --release -p tessera)" >&2
+  exit 1
+fi
+if ! [[ "$runs" =~ ^[0-9]+$ ]] || ((runs < 1 || runs > 100)); then
+  echo "bench/startup.sh: RUNS must be 1..100" >&2
+  exit 2
+fi
+bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+ensure_peer
+
 work=$(mktemp -d /tmp/tessera-bench.XXXXXX)
-pids=()
+mpid= # the running measure.py: it owns the server and stops it when told to
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  if [[ -n "$mpid" ]]; then
+    kill "$mpid" 2>/dev/null || true
+    wait "$mpid" 2>/dev/null || true
+  fi
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+# measure MODE URL LOG CMD…: runs measure.py (bounded: 30 s to ready, 10 s to
+# stop); its one line of output goes to $work/out.
+measure() {
+  local mode=$1 url=$2 log=$3
+  shift 3
+  python3 "$here/lib/measure.py" "$mode" --url "$url" --log "$log" --timeout 30 --settle 5 -- "$@" >"$work/out" &
+  mpid=$!
+  wait "$mpid"
+  mpid=
 }
 
-now_ns() { date +%s%N; }
-
-# wait_ready URL PID: polls every 2 ms for up to 30 s; prints elapsed ms since $t0.
-wait_ready() {
-  local url=$1 pid=$2 deadline=$(( $(now_ns) + 30000000000 ))
-  while (( $(now_ns) < deadline )); do
-    if ! kill -0 "$pid" 2>/dev/null; then echo "process $pid died" >&2; return 1; fi
-    if [[ $(curl -s -o /dev/null -w '%{http_code}' "$url" || true) == 200 ]]; then
-      echo $(( ($(now_ns) - t0) / 1000000 ))
-      return 0
-    fi
-    sleep 0.002
-  done
-  echo "not ready within 30 s: $url" >&2
-  return 1
+# tessera MODE DATA_DIR
+tessera() {
+  local port
+  port=$(free_port)
+  measure "$1" "http://127.0.0.1:$port/readyz" "$work/tessera.log" \
+    "$bin" serve --listen "127.0.0.1:$port" --data-dir "$2"
 }
 
-stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
-
-# start_tessera DATA_DIR PORT: starts it in the background, sets $pid.
-start_tessera() {
-  "$bin" serve --listen "127.0.0.1:$2" --data-dir "$1" >/dev/null 2>&1 &
-  pid=$!
-  pids+=("$pid")
+# peer MODE
+peer() {
+  local port
+  port=$(free_port)
+  measure "$1" "http://127.0.0.1:$port/.well-known/openid-configuration" "$work/peer.log" \
+    node "$here/peer/server.mjs" "$port"
 }
 
-start_peer() {
-  node "$peer_dir/server.mjs" "$1" >/dev/null 2>&1 &
-  pid=$!
-  pids+=("$pid")
-}
-
-stats() { # prints "median p90" of the numbers on stdin
-  sort -n | awk '{a[NR]=$1} END {m=a[int((NR+1)/2)]; p=a[int(NR*0.9+0.999)]; if (p=="") p=a[NR]; print m, p}'
-}
-
-rss_of() { awk '/^VmRSS/ {r=$2} /^VmHWM/ {h=$2} END {print r, h}' "/proc/$1/status"; }
-
-# --- Tessera -----------------------------------------------------------------
+echo "== start-up: tessera, $runs × (first start + restart)" >&2
 first=() restart=()
 for i in $(seq 1 "$runs"); do
-  dir="$work/t$i"; port=$(free_port)
-  t0=$(now_ns); start_tessera "$dir" "$port"
-  first+=("$(wait_ready "http://127.0.0.1:$port/readyz" "$pid")"); stop "$pid"
-  port=$(free_port)
-  t0=$(now_ns); start_tessera "$dir" "$port"
-  restart+=("$(wait_ready "http://127.0.0.1:$port/readyz" "$pid")"); stop "$pid"
+  tessera startup "$work/data-$i"
+  first+=("$(<"$work/out")")
+  tessera startup "$work/data-$i"
+  restart+=("$(<"$work/out")")
 done
-read -r t_first_med t_first_p90 < <(printf '%s\n' "${first[@]}" | stats)
-read -r t_restart_med t_restart_p90 < <(printf '%s\n' "${restart[@]}" | stats)
+echo "== idle memory: tessera (5 s after ready; restart, then first start)" >&2
+tessera rss "$work/data-1"
+read -r t_rss t_hwm <"$work/out"
+tessera rss "$work/data-fresh"
+read -r t1_rss t1_hwm <"$work/out"
 
-port=$(free_port); t0=$(now_ns); start_tessera "$work/t1" "$port"
-wait_ready "http://127.0.0.1:$port/readyz" "$pid" >/dev/null
-sleep 5
-read -r t_rss t_hwm < <(rss_of "$pid"); stop "$pid"
-
-# --- peer: node oidc-provider ------------------------------------------------
-peer=()
+echo "== start-up and idle memory: peer (node oidc-provider), $runs runs" >&2
+peer_ms=()
 for _ in $(seq 1 "$runs"); do
-  port=$(free_port); t0=$(now_ns); start_peer "$port"
-  peer+=("$(wait_ready "http://127.0.0.1:$port/.well-known/openid-configuration" "$pid")"); stop "$pid"
+  peer startup
+  peer_ms+=("$(<"$work/out")")
 done
-read -r p_med p_p90 < <(printf '%s\n' "${peer[@]}" | stats)
-port=$(free_port); t0=$(now_ns); start_peer "$port"
-wait_ready "http://127.0.0.1:$port/.well-known/openid-configuration" "$pid" >/dev/null
-sleep 5
-read -r p_rss p_hwm < <(rss_of "$pid"); stop "$pid"
+peer rss
+read -r p_rss p_hwm <"$work/out"
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+stats() { printf '%s\n' "$@" | python3 "$here/lib/measure.py" stats; }
+read -r first_med first_p90 < <(stats "${first[@]}")
+read -r restart_med restart_p90 < <(stats "${restart[@]}")
+read -r peer_med peer_p90 < <(stats "${peer_ms[@]}")
+
+# verdict VALUE LIMIT: "met" when VALUE < LIMIT.
+verdict() { awk -v v="$1" -v l="$2" 'BEGIN { print (v < l) ? "met" : "MISSED" }'; }
 
 echo
-echo "== start-up and idle memory ($runs runs each, $(nproc) cores, $(date -u +%F))"
-printf '%-32s %10s %10s   %s\n' figure tessera oidc-prov "tessera/peer   target"
-printf '%-32s %10s %10s   %-14s %s\n' "startup.first_start_ms (median)" "$t_first_med" "$p_med" "$(ratio "$t_first_med" "$p_med")" "< 1000"
-printf '%-32s %10s %10s   %-14s %s\n' "startup.first_start_ms (p90)" "$t_first_p90" "$p_p90" "$(ratio "$t_first_p90" "$p_p90")" ""
-printf '%-32s %10s %10s   %-14s %s\n' "startup.restart_ms (median)" "$t_restart_med" "$p_med" "$(ratio "$t_restart_med" "$p_med")" "< 1000"
-printf '%-32s %10s %10s   %-14s %s\n' "startup.restart_ms (p90)" "$t_restart_p90" "$p_p90" "$(ratio "$t_restart_p90" "$p_p90")" ""
-printf '%-32s %10s %10s   %-14s %s\n' "rss.idle_kib" "$t_rss" "$p_rss" "$(ratio "$t_rss" "$p_rss")" "< 20480"
-printf '%-32s %10s %10s   %-14s %s\n' "rss.idle_hwm_kib" "$t_hwm" "$p_hwm" "$(ratio "$t_hwm" "$p_hwm")" ""
-echo "(the peer has no database and no first-start bootstrap; its one start-up figure stands beside both of ours)"
+echo "== start-up and idle memory: $("$bin" --version 2>/dev/null || echo tessera) (SQLite) vs node oidc-provider $(peer_version) (node $(node --version))"
+echo "   $runs runs each, $(nproc) cores, $(date -u '+%F %H:%M UTC')"
+echo "startup.first_start_ms median=$first_med p90=$first_p90   target <1000 ms: $(verdict "$first_p90" 1000)"
+echo "startup.restart_ms median=$restart_med p90=$restart_p90   target <1000 ms: $(verdict "$restart_p90" 1000)"
+echo "rss.idle_kib=$t_rss   target <20480 KiB: $(verdict "$t_rss" 20480)"
+echo "rss.idle_hwm_kib=$t_hwm"
+echo "rss.first_start.idle_kib=$t1_rss   target <20480 KiB: $(verdict "$t1_rss" 20480)"
+echo "rss.first_start.idle_hwm_kib=$t1_hwm"
+echo "peer.startup_ms median=$peer_med p90=$peer_p90"
+echo "peer.rss.idle_kib=$p_rss"
+echo "peer.rss.idle_hwm_kib=$p_hwm"
+echo "ratio.startup.first_start=$(ratio "$first_med" "$peer_med")   (tessera median / peer median; below 1: tessera faster)"
+echo "ratio.startup.restart=$(ratio "$restart_med" "$peer_med")"
+echo "ratio.rss.idle=$(ratio "$t_rss" "$p_rss")   (tessera / peer; below 1: tessera smaller)"
+echo "ratio.rss.idle_hwm=$(ratio "$t_hwm" "$p_hwm")"

@@ -2,29 +2,43 @@
 # Client-credentials token endpoint throughput and latency, RS256 and ES256,
 # Tessera beside node's oidc-provider (JWT access tokens, same lifetime),
 # measured in the same run with wrk on loopback. Also Tessera's RSS under load.
-# Usage: bench/token.sh PATH/TO/tessera [SECONDS]
+# Usage: bench/token.sh [PATH/TO/tessera] [SECONDS]   (default target/release/tessera, 10)
 set -euo pipefail
-bin=${1:?usage: bench/token.sh PATH/TO/tessera [SECONDS]}
-secs=${2:-10}
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=bench/lib/common.sh
+source "$here/lib/common.sh"
+bin=${1:-$here/../target/release/tessera}
+secs=${2:-10}
+if [[ ! -x "$bin" ]]; then
+  echo "bench/token.sh: no tessera binary at $bin (run bench/run, or cargo build --release -p tessera)" >&2
+  exit 1
+fi
+if ! [[ "$secs" =~ ^[0-9]+$ ]] || ((secs < 1 || secs > 300)); then
+  echo "bench/token.sh: SECONDS must be 1..300" >&2
+  exit 2
+fi
+need_cmd wrk wrk
+need_cmd curl curl
+ensure_peer
 work=$(mktemp -d /tmp/tessera-bench-token.XXXXXX)
-pids=()
+pid= # the server under test, if one is running
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  if [[ -n "$pid" ]]; then stop_pid "$pid"; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
-command -v wrk >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_url() { # URL: waits up to 30 s for a 200 on GET
+wait_url() { # URL: waits up to 30 s for a 200 on GET, while $pid lives
   for _ in $(seq 1 3000); do
-    [[ $(curl -s -o /dev/null -w '%{http_code}' "$1" || true) == 200 ]] && return 0
+    [[ $(curl -s -m 2 -o /dev/null -w '%{http_code}' "$1" || true) == 200 ]] && return 0
+    kill -0 "$pid" 2>/dev/null || { echo "server exited before $1 answered 200; its log:" >&2; tail -n 20 "$work/server.log" >&2; return 1; }
     sleep 0.01
   done
-  echo "not ready: $1" >&2; return 1
+  echo "not ready within 30 s: $1" >&2; return 1
 }
-stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+stop() { stop_pid "$pid"; pid=; }
 load() { # URL BODY -> prints the RESULT line (after a 2 s warm-up)
   BODY="$2" wrk -t2 -c32 -d2s -s "$here/token.lua" "$1" >/dev/null
   BODY="$2" wrk -t2 -c32 -d"${secs}s" --timeout 5s -s "$here/token.lua" "$1" | grep '^RESULT'
@@ -34,25 +48,24 @@ field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
 declare -A R
 for alg in RS256 ES256; do
   dir="$work/tessera-$alg"; port=$(free_port)
-  TESSERA_TOKEN_SIGNING_ALG=$alg "$bin" serve --listen "127.0.0.1:$port" --data-dir "$dir" --log-level warn >/dev/null 2>&1 &
-  pid=$!; pids+=("$pid")
+  TESSERA_TOKEN_SIGNING_ALG=$alg "$bin" serve --listen "127.0.0.1:$port" --data-dir "$dir" --log-level warn >"$work/server.log" 2>&1 </dev/null &
+  pid=$!
   wait_url "http://127.0.0.1:$port/readyz"
   tenant=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tenantId"])' "$dir/bootstrap.json")
   body=$(python3 -c 'import json,sys,urllib.parse as u; b=json.load(open(sys.argv[1])); print(u.urlencode({"grant_type":"client_credentials","client_id":b["clientId"],"client_secret":b["clientSecret"],"scope":"https://graph.microsoft.com/.default"}))' "$dir/bootstrap.json")
   R[tessera-$alg]=$(load "http://127.0.0.1:$port/$tenant/oauth2/v2.0/token" "$body")
   R[tessera-$alg-rss]=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status")
-  stop "$pid"
+  stop
 
   port=$(free_port)
-  node "$here/peer/server.mjs" "$port" "$alg" >/dev/null 2>&1 &
-  pid=$!; pids+=("$pid")
+  node "$here/peer/server.mjs" "$port" "$alg" >"$work/server.log" 2>&1 </dev/null &
+  pid=$!
   wait_url "http://127.0.0.1:$port/.well-known/openid-configuration"
   R[peer-$alg]=$(load "http://127.0.0.1:$port/token" "grant_type=client_credentials&client_id=bench-client&client_secret=bench-secret-bench-secret-bench-secret-0123&scope=api")
   R[peer-$alg-rss]=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status")
-  stop "$pid"
+  stop
 done
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 echo
 echo "== client-credentials token endpoint (wrk -t2 -c32, ${secs}s after 2s warm-up, $(nproc) cores, $(date -u +%F))"
 printf '%-28s %10s %10s   %-8s %s\n' figure tessera oidc-prov ratio target

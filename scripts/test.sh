@@ -1,24 +1,57 @@
 #!/usr/bin/env bash
-# The whole test suite, on a fresh machine: installs what it needs, starts
-# PostgreSQL, checks formatting and lints, and runs every test on SQLite and
-# on PostgreSQL. Usage: scripts/test.sh [extra nextest/cargo test args]
+# THE test command (CI's .ci/run runs exactly this). On a fresh Debian machine,
+# as root: installs what the tests need, starts a throwaway PostgreSQL cluster,
+# checks formatting and lints, and runs every test on SQLite and on PostgreSQL.
+#
+#   scripts/test.sh [ARGS…]   ARGS go to `cargo nextest run` (or `cargo test`),
+#                             e.g. a test-name filter.
+#
+# Needs no TTY and no stdin. Never cleans target/, so reruns are incremental.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+exec </dev/null
 
 stage() { printf '\n==== %s\n' "$*"; }
+started=$SECONDS
 
-# One function per group of dependencies; later issues add theirs.
-install_postgres() { pg_install; }
+# apt_install PKG…: installs Debian packages quietly; `apt-get update` runs once,
+# only when something is to be installed. Prints apt's output only on failure.
+apt_updated=
+apt_install() {
+  local log
+  log=$(mktemp /tmp/tessera-apt.XXXXXX)
+  export DEBIAN_FRONTEND=noninteractive
+  if [[ -z "$apt_updated" ]]; then
+    apt-get -o DPkg::Lock::Timeout=300 update -qq >"$log" 2>&1 || { cat "$log" >&2; rm -f "$log"; return 1; }
+    apt_updated=1
+  fi
+  echo "installing (apt): $*"
+  apt-get -o DPkg::Lock::Timeout=300 install -y -qq "$@" >"$log" 2>&1 || { cat "$log" >&2; rm -f "$log"; return 1; }
+  rm -f "$log"
+}
+
+# --- dependency groups: one function each; add new ones here and call them below.
+
+# PostgreSQL server and client (Debian's package), for the PostgreSQL backend.
+install_postgres() {
+  compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || apt_install postgresql
+  pg_install # finds the bin dir, exports TESSERA_TEST_PG_BINDIR
+}
 
 # Python clients (MSAL, PyJWT) in a virtualenv under target/, from PyPI.
 install_python_clients() {
-  local venv=target/test-venv
+  local venv=target/test-venv req=tests/clients/requirements.txt
+  [[ -f "$req" ]] || return 0
   if [[ ! -x "$venv/bin/python" ]]; then
-    python3 -m venv "$venv"
+    python3 -m venv "$venv" 2>/dev/null || {
+      apt_install python3-venv
+      python3 -m venv "$venv"
+    }
   fi
-  if ! cmp -s tests/clients/requirements.txt "$venv/.installed" 2>/dev/null; then
-    "$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/clients/requirements.txt
-    cp tests/clients/requirements.txt "$venv/.installed"
+  if ! cmp -s "$req" "$venv/.installed" 2>/dev/null; then
+    echo "installing (pip): $req"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req"
+    cp "$req" "$venv/.installed"
   fi
   TESSERA_TEST_PYTHON="$(pwd)/$venv/bin/python"
   export TESSERA_TEST_PYTHON
@@ -27,7 +60,9 @@ install_python_clients() {
 # Node clients (@azure/msal-node) from the npm registry, as locked.
 install_node_clients() {
   local dir=tests/clients/node
+  [[ -f "$dir/package-lock.json" ]] || return 0
   if ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.tessera-installed" 2>/dev/null; then
+    echo "installing (npm ci): $dir"
     (cd "$dir" && npm ci --no-audit --no-fund --silent)
     cp "$dir/package-lock.json" "$dir/node_modules/.tessera-installed"
   fi
@@ -35,29 +70,43 @@ install_node_clients() {
   export TESSERA_TEST_NODE_CLIENTS
 }
 
-stage "system dependencies"
 # shellcheck source=scripts/pg.sh
-source scripts/pg.sh
+source scripts/pg.sh lib
+
+stage "system dependencies"
 install_postgres
 install_python_clients
 install_node_clients
 
-stage "PostgreSQL"
-pg_start
+stage "PostgreSQL (throwaway cluster)"
+# Stop the cluster however this script ends; INT/TERM go through the EXIT trap.
 trap pg_stop EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+pg_start
 export TESSERA_TEST_BACKENDS=sqlite,postgres
+echo "TESSERA_TEST_BACKENDS=$TESSERA_TEST_BACKENDS"
+echo "TESSERA_TEST_POSTGRES_URL=$TESSERA_TEST_POSTGRES_URL"
 
-stage "cargo fmt --check"
+# A fresh CI clone gains nothing from incremental compilation.
+if [[ "${CI:-}" == "true" ]]; then
+  export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+fi
+
+stage "cargo fmt --all -- --check"
 cargo fmt --all -- --check
 
-stage "cargo clippy"
+stage "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
-stage "tests (SQLite and PostgreSQL)"
 if cargo nextest --version >/dev/null 2>&1; then
   profile=default
   [[ "${CI:-}" == "true" ]] && profile=ci
+  stage "tests: cargo nextest run --workspace --profile $profile (backends: $TESSERA_TEST_BACKENDS)"
   cargo nextest run --workspace --no-fail-fast --profile "$profile" "$@"
 else
+  stage "tests: cargo test --workspace (backends: $TESSERA_TEST_BACKENDS)"
   cargo test --workspace --no-fail-fast "$@"
 fi
+
+stage "all passed ($((SECONDS - started)) s)"
