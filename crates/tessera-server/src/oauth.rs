@@ -90,21 +90,12 @@ async fn token(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (pairs, basic) = match read_form(&headers, &body) {
-        Ok(f) => f,
-        Err(err) => return oauth_error(err, &headers, true),
-    };
-    let used_basic = basic.is_some();
-    let result = async {
+    form_endpoint(&headers, &body, |pairs, basic| async move {
         let req = TokenRequest::parse(pairs, basic)?;
         let p = prepare(&s, &segment, "token").await?;
         tessera_oauth::token(&p.context(&s), p.tenant, req, &mut rand::rngs::OsRng).await
-    }
-    .await;
-    match result {
-        Ok(tok) => (no_store(), Json(tok)).into_response(),
-        Err(err) => oauth_error(err, &headers, used_basic),
-    }
+    })
+    .await
 }
 
 /// RFC 7662 introspection, for authenticated clients of the tenant.
@@ -114,12 +105,7 @@ async fn introspect(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (pairs, basic) = match read_form(&headers, &body) {
-        Ok(f) => f,
-        Err(err) => return oauth_error(err, &headers, true),
-    };
-    let used_basic = basic.is_some();
-    let result = async {
+    form_endpoint(&headers, &body, |pairs, basic| async move {
         let req = IntrospectRequest::parse(pairs, basic)?;
         let p = prepare(&s, &segment, "introspect").await?;
         let caller =
@@ -134,11 +120,27 @@ async fn introspect(
             &caller_id,
             p.now.unix_timestamp(),
         ))
-    }
-    .await;
-    match result {
+    })
+    .await
+}
+
+/// The shell of every form-posting OAuth endpoint (token, introspect, and
+/// later revoke, par, devicecode): read the form and Basic credentials, run
+/// `handle`, answer JSON with `no-store` or the RFC 6749 error.
+async fn form_endpoint<T, F, Fut>(headers: &HeaderMap, body: &[u8], handle: F) -> Response
+where
+    T: serde::Serialize,
+    F: FnOnce(Vec<(String, String)>, Option<(String, String)>) -> Fut,
+    Fut: std::future::Future<Output = Result<T, OAuthError>>,
+{
+    let (pairs, basic) = match read_form(headers, body) {
+        Ok(f) => f,
+        Err(err) => return oauth_error(err, headers, true),
+    };
+    let used_basic = basic.is_some();
+    match handle(pairs, basic).await {
         Ok(answer) => (no_store(), Json(answer)).into_response(),
-        Err(err) => oauth_error(err, &headers, used_basic),
+        Err(err) => oauth_error(err, headers, used_basic),
     }
 }
 
