@@ -65,6 +65,12 @@ impl MasterKey {
         hex::encode(&ctx.finish().as_ref()[..8])
     }
 
+    /// A key for one purpose (CSRF tokens, pairwise subjects …), derived so
+    /// that no purpose's key reveals the master key or another purpose's.
+    pub fn derive(&self, purpose: &str) -> Zeroizing<[u8; 32]> {
+        crate::mac::derive_key(self.0.as_ref(), purpose)
+    }
+
     fn aead(&self) -> Result<LessSafeKey, aws_lc_rs::error::Unspecified> {
         UnboundKey::new(&AES_256_GCM, self.0.as_ref()).map(LessSafeKey::new)
     }

@@ -41,7 +41,12 @@ impl std::fmt::Debug for ClientSecret {
 /// SHA-256 of the secret: what is stored. A plain hash is enough because the
 /// secret has 256 bits of entropy (no dictionary to guess from).
 pub fn secret_digest(secret: &str) -> [u8; 32] {
-    let d = digest::digest(&digest::SHA256, secret.as_bytes());
+    sha256(secret.as_bytes())
+}
+
+/// SHA-256 of `bytes`.
+pub fn sha256(bytes: &[u8]) -> [u8; 32] {
+    let d = digest::digest(&digest::SHA256, bytes);
     let mut out = [0u8; 32];
     out.copy_from_slice(d.as_ref());
     out

@@ -8,15 +8,19 @@ use tessera_model::{AppId, Application, ServicePrincipal, TenantId};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AuthMethod {
+    /// A public client: it only named itself (allowed by some grants only).
+    None,
     ClientSecretBasic,
     ClientSecretPost,
     PrivateKeyJwt,
 }
 
 impl AuthMethod {
-    /// Entra's `azpacr`: 1 for a secret, 2 for a certificate or assertion.
+    /// Entra's `azpacr`: 0 for a public client, 1 for a secret, 2 for a
+    /// certificate or assertion.
     pub fn azpacr(self) -> &'static str {
         match self {
+            Self::None => "0",
             Self::PrivateKeyJwt => "2",
             _ => "1",
         }
@@ -32,10 +36,23 @@ pub struct AuthenticatedClient {
     pub method: AuthMethod,
 }
 
+/// Authenticates a confidential client.
 pub async fn authenticate(
     ctx: &crate::TokenContext<'_>,
     tenant: TenantId,
     auth: &ClientAuth,
+) -> Result<AuthenticatedClient, OAuthError> {
+    identify(ctx, tenant, auth, false).await
+}
+
+/// Authenticates the client, or — with `allow_public` and no credential
+/// presented — identifies a public client by its `client_id` alone
+/// (`AuthMethod::None`; the grant decides whether that is enough).
+pub async fn identify(
+    ctx: &crate::TokenContext<'_>,
+    tenant: TenantId,
+    auth: &ClientAuth,
+    allow_public: bool,
 ) -> Result<AuthenticatedClient, OAuthError> {
     let (directory, now) = (ctx.directory, ctx.now);
     let raw_id = auth
@@ -64,6 +81,8 @@ pub async fn authenticate(
             ctx.replay,
         )?;
         AuthMethod::PrivateKeyJwt
+    } else if auth.secret.is_none() && allow_public {
+        AuthMethod::None
     } else {
         let presented = auth
             .secret

@@ -25,7 +25,11 @@ pub fn document(
         "introspection_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
         "userinfo_endpoint": format!("{base}/oidc/userinfo"),
         "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
-        "grant_types_supported": ["client_credentials"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+        "code_challenge_methods_supported": ["S256"],
+        "authorization_response_iss_parameter_supported": true,
+        "revocation_endpoint": format!("{base}/{t}/oauth2/v2.0/revoke"),
+        "revocation_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic", "none"],
         "response_modes_supported": ["query", "fragment", "form_post"],
         "response_types_supported": ["code"],
         "subject_types_supported": ["pairwise"],
@@ -33,7 +37,8 @@ pub fn document(
         "scopes_supported": ["openid", "profile", "email", "offline_access"],
         "claims_supported": [
             "sub", "iss", "aud", "exp", "iat", "nbf", "tid", "oid", "azp", "azpacr", "roles",
-            "scp", "ver", "uti", "name", "preferred_username", "nonce", "sid"
+            "scp", "ver", "uti", "name", "preferred_username", "nonce", "sid", "auth_time", "amr",
+            "wids", "groups", "email"
         ],
         "request_uri_parameter_supported": false,
         "frontchannel_logout_supported": true,

@@ -81,6 +81,22 @@ catalogue! {
     UNSUPPORTED_GRANT_TYPE = 70003, UnsupportedGrantType, "The app requested an unsupported grant type.";
     SCOPE_MISSING_DEFAULT = 1002012, InvalidScope, "Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).";
     RESOURCE_NOT_FOUND = 500011, InvalidScope, "The resource principal named in the scope was not found in the tenant.";
+    CODE_INVALID = 70000, InvalidGrant, "The provided authorization code is not valid: unknown, expired, or issued in another tenant.";
+    CODE_REDEEMED = 54005, InvalidGrant, "The authorization code was already redeemed; every token it issued is revoked.";
+    CODE_CLIENT_MISMATCH = 9900010, InvalidGrant, "The authorization code was issued to another client.";
+    REDIRECT_URI_MISMATCH = 50011, InvalidGrant, "The redirect_uri does not match the one the authorization code was issued to.";
+    PKCE_VERIFIER_MISSING = 9900012, InvalidGrant, "The authorization request had a code_challenge: the code_verifier is required.";
+    PKCE_VERIFIER_MISMATCH = 501481, InvalidGrant, "The code_verifier does not match the code_challenge supplied in the authorization request.";
+    PKCE_UNEXPECTED = 9900013, InvalidGrant, "A code_verifier was sent, but the authorization request had no code_challenge.";
+    REFRESH_INVALID = 9002313, InvalidGrant, "The refresh token is not valid: unknown, expired, revoked, or issued in another tenant.";
+    REFRESH_REUSED = 9900011, InvalidGrant, "The refresh token was already used; its whole family is revoked (RFC 9700 §4.14).";
+    REFRESH_CLIENT_MISMATCH = 9900014, InvalidGrant, "The refresh token was issued to another client.";
+    USER_DISABLED = 50057, InvalidGrant, "The user account is disabled or was deleted.";
+    SESSION_ENDED = 50173, InvalidGrant, "The grant's sign-in session has ended (signed out or revoked); sign in again.";
+    CONSENT_REQUIRED = 65001, InvalidGrant, "The user or administrator has not consented to use the application for the requested scopes.";
+    SCOPE_INVALID = 70011, InvalidScope, "The provided value for the input parameter 'scope' is not valid.";
+    SCOPE_SEVERAL_RESOURCES = 28000, InvalidScope, "The scopes name more than one resource; request tokens for one resource at a time.";
+    PUBLIC_CLIENT_NOT_ALLOWED = 9900015, UnauthorizedClient, "This grant was issued to a confidential client: present the client's credential.";
     SERVER_ERROR = 90033, ServerError, "A transient error occurred on the server; try again.";
     UNAVAILABLE = 9900006, TemporarilyUnavailable, "The service is temporarily unavailable; try again shortly.";
 }

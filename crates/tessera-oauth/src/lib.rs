@@ -9,16 +9,23 @@
 pub mod assertion;
 pub mod authorize;
 pub mod client_auth;
+pub mod delegated;
 pub mod directory;
 pub mod discovery;
 pub mod error;
 pub mod grants;
+pub mod interaction;
 pub mod introspect;
 pub mod keys;
 pub mod redirect;
 pub mod request;
+pub mod pkce;
 pub mod resource;
+pub mod revoke;
+pub mod scope;
 pub mod token;
+pub mod user_token;
+pub mod userinfo;
 
 pub use error::{ErrorCode, OAuthError};
 pub use request::{ClientAuth, GrantRequest, TokenRequest};
@@ -42,6 +49,10 @@ pub struct TokenContext<'a> {
     pub token_endpoints: &'a [String],
     /// Seen client-assertion ids.
     pub replay: &'a dyn assertion::ReplayGuard,
+    /// Users, groups, grants and sign-in state.
+    pub store: &'a dyn tessera_store::Store,
+    /// Key of the pairwise `sub` (derived from the master key).
+    pub pairwise_key: &'a [u8],
 }
 
 /// The token endpoint: authenticate the client once, then dispatch on the grant.
@@ -51,10 +62,37 @@ pub async fn token(
     req: TokenRequest,
     rng: &mut (impl RngCore + CryptoRng),
 ) -> Result<TokenResponse, OAuthError> {
-    let client = client_auth::authenticate(ctx, tenant, &req.client).await?;
+    let public_ok = !matches!(req.grant, GrantRequest::ClientCredentials { .. });
+    let client = client_auth::identify(ctx, tenant, &req.client, public_ok).await?;
     match req.grant {
         GrantRequest::ClientCredentials { scope } => {
             grants::client_credentials::grant(ctx, tenant, &client, scope.as_deref(), rng).await
+        }
+        GrantRequest::AuthorizationCode {
+            code,
+            redirect_uri,
+            code_verifier,
+            client_info,
+        } => {
+            let r = grants::authorization_code::Redeem {
+                code: &code,
+                redirect_uri: redirect_uri.as_deref(),
+                code_verifier: code_verifier.as_deref(),
+                client_info: client_info.as_deref() == Some("1"),
+            };
+            grants::authorization_code::grant(ctx, tenant, &client, r, rng).await
+        }
+        GrantRequest::RefreshToken {
+            refresh_token,
+            scope,
+            client_info,
+        } => {
+            let r = grants::refresh_token::Refresh {
+                token: &refresh_token,
+                scope: scope.as_deref(),
+                client_info: client_info.as_deref() == Some("1"),
+            };
+            grants::refresh_token::grant(ctx, tenant, &client, r, rng).await
         }
     }
 }

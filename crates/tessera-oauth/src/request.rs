@@ -11,9 +11,33 @@ use std::collections::BTreeMap;
 pub enum GrantRequest {
     #[serde(rename = "client_credentials")]
     ClientCredentials { scope: Option<String> },
+    #[serde(rename = "authorization_code")]
+    AuthorizationCode {
+        code: String,
+        redirect_uri: Option<String>,
+        code_verifier: Option<String>,
+        client_info: Option<String>,
+    },
+    #[serde(rename = "refresh_token")]
+    RefreshToken {
+        refresh_token: String,
+        scope: Option<String>,
+        client_info: Option<String>,
+    },
 }
 
-const KNOWN_GRANTS: &[&str] = &["client_credentials"];
+impl GrantRequest {
+    /// The tenant a code or refresh token names (for `/common` requests).
+    pub fn tenant_hint(&self) -> Option<tessera_model::TenantId> {
+        match self {
+            Self::AuthorizationCode { code, .. } => crate::token::token_tenant(code),
+            Self::RefreshToken { refresh_token, .. } => crate::token::token_tenant(refresh_token),
+            Self::ClientCredentials { .. } => None,
+        }
+    }
+}
+
+const KNOWN_GRANTS: &[&str] = &["client_credentials", "authorization_code", "refresh_token"];
 
 /// How a client presented itself: HTTP Basic (RFC 6749 §2.3.1, both parts
 /// form-urlencoded), or `client_id`/`client_secret` in the body.
@@ -79,7 +103,7 @@ impl TokenRequest {
 
 /// The form as a map, refusing repeated parameters (RFC 6749 §3.2) and
 /// oversized forms.
-pub(crate) fn unique_form(
+pub fn unique_form(
     pairs: Vec<(String, String)>,
 ) -> Result<BTreeMap<String, String>, OAuthError> {
     if pairs.len() > MAX_PARAMS {
@@ -103,7 +127,7 @@ pub(crate) fn missing(name: &str) -> OAuthError {
 }
 
 /// Echoes client input in a description only as short, printable ASCII.
-pub(crate) fn printable(s: &str) -> String {
+pub fn printable(s: &str) -> String {
     let clean: String = s
         .chars()
         .filter(|c| c.is_ascii_graphic() || *c == ' ')

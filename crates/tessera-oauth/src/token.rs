@@ -26,12 +26,60 @@ pub struct AppTokenClaims {
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct TokenResponse {
     pub token_type: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
     pub expires_in: i64,
     pub ext_expires_in: i64,
     pub access_token: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+    /// Entra's `client_info` (base64url `{"uid","utid"}`), when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_info: Option<String>,
 }
 
 /// Entra's issuer for a tenant: `{base}/{tid}/v2.0`.
 pub fn issuer(public_url: &str, tenant: TenantId) -> String {
     format!("{}/{tenant}/v2.0", public_url.trim_end_matches('/'))
+}
+
+/// An opaque code or refresh token that names its tenant: base64url of the
+/// tenant id's 16 bytes and 32 random bytes. The tenant part is not secret; it
+/// lets `/common` and `/organizations` token requests find the tenant the
+/// grant lives in (lookups stay scoped by it). Only a digest is stored.
+pub fn tenant_bound_token(tenant: TenantId, rng: &mut (impl rand::RngCore + rand::CryptoRng)) -> String {
+    use base64::Engine;
+    let mut buf = zeroize::Zeroizing::new([0u8; 48]);
+    buf[..16].copy_from_slice(tenant.0.as_bytes());
+    rng.fill_bytes(&mut buf[16..]);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf.as_ref())
+}
+
+/// The tenant a [`tenant_bound_token`] names, if it is one.
+pub fn token_tenant(value: &str) -> Option<TenantId> {
+    use base64::Engine;
+    if value.len() != 64 {
+        return None;
+    }
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(value).ok()?;
+    let id = uuid::Uuid::from_slice(bytes.get(..16)?).ok()?;
+    Some(TenantId(id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tenant_bound_tokens_round_trip() {
+        let t = TenantId::from_u128(0x1234);
+        let v = tenant_bound_token(t, &mut rand::rngs::OsRng);
+        assert_eq!(v.len(), 64);
+        assert_eq!(token_tenant(&v), Some(t));
+        assert_ne!(v, tenant_bound_token(t, &mut rand::rngs::OsRng));
+        assert_eq!(token_tenant("short"), None);
+        assert_eq!(token_tenant(&"!".repeat(64)), None);
+    }
 }

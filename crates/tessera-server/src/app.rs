@@ -29,6 +29,8 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .merge(crate::oauth::routes())
+        .merge(crate::signin::routes())
+        .merge(crate::userinfo::routes())
         .fallback(not_found)
         .with_state(state);
 

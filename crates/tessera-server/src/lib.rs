@@ -21,10 +21,12 @@ pub mod replay;
 pub mod rotation;
 pub mod run;
 pub mod server;
+pub mod signin;
 pub mod state;
 pub mod telemetry;
 pub mod tenant;
 pub mod tls;
+pub mod userinfo;
 
 pub use config::{Config, LogFormat};
 pub use load::ConfigError;

@@ -25,6 +25,7 @@ pub fn routes() -> Router<AppState> {
         .route("/{tenant}/discovery/v2.0/keys", get(jwks))
         .route("/{tenant}/oauth2/v2.0/token", post(token))
         .route("/{tenant}/oauth2/v2.0/introspect", post(introspect))
+        .route("/{tenant}/oauth2/v2.0/revoke", post(revoke))
 }
 
 async fn discovery(
@@ -92,7 +93,7 @@ async fn token(
 ) -> Response {
     form_endpoint(&headers, &body, |pairs, basic| async move {
         let req = TokenRequest::parse(pairs, basic)?;
-        let p = prepare(&s, &segment, "token").await?;
+        let p = prepare_for(&s, &segment, "token", req.grant.tenant_hint()).await?;
         tessera_oauth::token(&p.context(&s), p.tenant, req, &mut rand::rngs::OsRng).await
     })
     .await
@@ -120,6 +121,25 @@ async fn introspect(
             &caller_id,
             p.now.unix_timestamp(),
         ))
+    })
+    .await
+}
+
+/// RFC 7009 revocation; public clients name themselves with `client_id`.
+async fn revoke(
+    State(s): State<AppState>,
+    Path(segment): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    form_endpoint(&headers, &body, |pairs, basic| async move {
+        let req = tessera_oauth::revoke::RevokeRequest::parse(pairs, basic)?;
+        let hint = tessera_oauth::token::token_tenant(&req.token);
+        let p = prepare_for(&s, &segment, "revoke", hint).await?;
+        let ctx = p.context(&s);
+        let caller = tessera_oauth::client_auth::identify(&ctx, p.tenant, &req.client, true).await?;
+        tessera_oauth::revoke::revoke(&ctx, p.tenant, &caller, &req.token).await?;
+        Ok(serde_json::json!({}))
     })
     .await
 }
@@ -182,7 +202,27 @@ struct Prepared {
 }
 
 async fn prepare(s: &AppState, segment: &str, endpoint: &str) -> Result<Prepared, OAuthError> {
-    let tenant = specific_tenant(s, segment).await?;
+    prepare_for(s, segment, endpoint, None).await
+}
+
+/// As [`prepare`]; on `/common` and `/organizations`, `hint` (the tenant a
+/// code or refresh token names) is the tenant.
+async fn prepare_for(
+    s: &AppState,
+    segment: &str,
+    endpoint: &str,
+    hint: Option<TenantId>,
+) -> Result<Prepared, OAuthError> {
+    let tenant = match (s.directory.tenant(segment).await?, hint) {
+        (PathTenant::Tenant(t), _) => t,
+        // The tenant a grant names must exist, or the grant is simply invalid.
+        (PathTenant::Common, Some(t)) => match s.directory.tenant(&t.to_string()).await? {
+            PathTenant::Tenant(t) => t,
+            _ => return Err(OAuthError::new(e::CODE_INVALID)),
+        },
+        (PathTenant::Common, None) => return Err(OAuthError::new(e::TENANT_REQUIRED)),
+        (PathTenant::Unknown, _) => return Err(OAuthError::new(e::TENANT_NOT_FOUND)),
+    };
     let now = SystemClock.now();
     let key = s.keys.current(tenant, now).await.map_err(|err| {
         tracing::error!(error = %err, %tenant, "no signing key");
@@ -209,12 +249,14 @@ impl Prepared {
             key: &self.key,
             token_endpoints: &self.endpoints,
             replay: s.replay.as_ref(),
+            store: s.store.as_ref(),
+            pairwise_key: s.signin.pairwise_key.as_ref(),
         }
     }
 }
 
 /// The tenant's keys that belong in its JWKS now (see docs/design/key-rotation.md).
-async fn published_jwks(
+pub(crate) async fn published_jwks(
     s: &AppState,
     tenant: TenantId,
     now: time::OffsetDateTime,
@@ -233,14 +275,6 @@ async fn published_jwks(
         })
         .map(|r| r.public_jwk)
         .collect())
-}
-
-async fn specific_tenant(s: &AppState, segment: &str) -> Result<TenantId, OAuthError> {
-    match s.directory.tenant(segment).await? {
-        PathTenant::Tenant(t) => Ok(t),
-        PathTenant::Common => Err(OAuthError::new(e::TENANT_REQUIRED)),
-        PathTenant::Unknown => Err(OAuthError::new(e::TENANT_NOT_FOUND)),
-    }
 }
 
 /// `Authorization: Basic base64(urlencode(id):urlencode(secret))` (RFC 6749 §2.3.1).

@@ -127,6 +127,7 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
     )
     .await?;
     let keys = Arc::new(crate::keys::KeyRing::new(store.clone(), master.clone()));
+    let signin = Arc::new(crate::state::SignInKit::new(&master));
     keys.load(boot.tenant_id).await?;
     let rotator = Arc::new(crate::rotation::Rotator {
         store: store.clone(),
@@ -159,6 +160,7 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
         tls,
         directory,
         replay: Arc::default(),
+        signin,
     };
     let app = app::router(state).into_make_service();
     let handle = Handle::new();

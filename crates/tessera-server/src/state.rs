@@ -20,4 +20,29 @@ pub struct AppState {
     pub directory: Arc<crate::cache::CachedDirectory>,
     /// Client-assertion ids already used.
     pub replay: Arc<crate::replay::SeenAssertions>,
+    /// Keys and limits of the sign-in pages.
+    pub signin: Arc<SignInKit>,
+}
+
+/// What the sign-in pages need beside the store: keys derived from the
+/// master key, the password hasher and the bound on concurrent Argon2 work.
+pub struct SignInKit {
+    /// Binds CSRF tokens to the browser's CSRF cookie.
+    pub csrf_key: zeroize::Zeroizing<[u8; 32]>,
+    /// Keys the pairwise `sub`.
+    pub pairwise_key: zeroize::Zeroizing<[u8; 32]>,
+    pub hasher: tessera_crypto::PasswordHasher,
+    /// Argon2id verifications allowed at once (each takes 19 MiB).
+    pub password_slots: tokio::sync::Semaphore,
+}
+
+impl SignInKit {
+    pub fn new(master: &tessera_crypto::MasterKey) -> Self {
+        Self {
+            csrf_key: master.derive("csrf"),
+            pairwise_key: master.derive("pairwise-sub"),
+            hasher: tessera_crypto::PasswordHasher::default(),
+            password_slots: tokio::sync::Semaphore::new(4),
+        }
+    }
 }

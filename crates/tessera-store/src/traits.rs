@@ -275,6 +275,20 @@ pub trait GrantStore: Send + Sync {
         g: &OAuth2PermissionGrant,
         now: OffsetDateTime,
     ) -> StoreResult<()>;
+    /// Adds `scopes` to the delegated grant of `client` on `resource` for
+    /// `principal` (`None`: every user, admin consent), creating the grant
+    /// with id `new_id` when there is none. Returns the grant as it now is.
+    #[allow(clippy::too_many_arguments)]
+    async fn add_delegated_grant(
+        &self,
+        t: TenantId,
+        client: ObjectId,
+        principal: Option<ObjectId>,
+        resource: ObjectId,
+        scopes: &[String],
+        new_id: ObjectId,
+        now: OffsetDateTime,
+    ) -> StoreResult<OAuth2PermissionGrant>;
     async fn oauth2_permission_grants_for_client(
         &self,
         t: TenantId,
@@ -315,6 +329,62 @@ pub trait KeyStore: Send + Sync {
     ) -> StoreResult<()>;
 }
 
+/// Sign-in state (see `tessera_model::signin`). Not directory data: no
+/// change-log entries.
+#[async_trait]
+pub trait SignInStore: Send + Sync {
+    async fn create_session(&self, t: TenantId, s: &SsoSession) -> StoreResult<()>;
+    async fn get_session(&self, t: TenantId, id: ObjectId) -> StoreResult<Option<SsoSession>>;
+    /// Ends the session and revokes the refresh tokens issued under it.
+    async fn end_session(&self, t: TenantId, id: ObjectId, now: OffsetDateTime) -> StoreResult<()>;
+    async fn insert_code(&self, t: TenantId, c: &AuthCodeRecord) -> StoreResult<()>;
+    async fn get_code(&self, t: TenantId, digest: &[u8]) -> StoreResult<Option<AuthCodeRecord>>;
+    /// Marks the code used and stores `refresh` in one transaction. When the
+    /// code was used before, revokes every refresh token of its family instead
+    /// and returns `false`.
+    async fn redeem_code(
+        &self,
+        t: TenantId,
+        code: &AuthCodeRecord,
+        refresh: Option<&RefreshTokenRecord>,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool>;
+    async fn get_refresh_token(
+        &self,
+        t: TenantId,
+        digest: &[u8],
+    ) -> StoreResult<Option<RefreshTokenRecord>>;
+    /// Marks `old` used and stores `new` (its successor) in one transaction.
+    /// When `old` was used or revoked meanwhile, revokes the whole family
+    /// instead and returns `false`.
+    async fn rotate_refresh_token(
+        &self,
+        t: TenantId,
+        old: &RefreshTokenRecord,
+        new: &RefreshTokenRecord,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool>;
+    /// Revokes every refresh token of a family; returns how many were live.
+    async fn revoke_refresh_family(
+        &self,
+        t: TenantId,
+        family: ObjectId,
+        now: OffsetDateTime,
+    ) -> StoreResult<u64>;
+    /// Failed sign-ins counted against a typed account name.
+    async fn throttle(&self, t: TenantId, key: &str) -> StoreResult<Throttle>;
+    /// Counts one more failure and, if `lock_for(count)` says so, locks the
+    /// name for that long. Atomic across nodes.
+    async fn record_sign_in_failure(
+        &self,
+        t: TenantId,
+        key: &str,
+        now: OffsetDateTime,
+        lock_for: &(dyn Fn(u32) -> Option<time::Duration> + Send + Sync),
+    ) -> StoreResult<Throttle>;
+    async fn clear_sign_in_failures(&self, t: TenantId, key: &str) -> StoreResult<()>;
+}
+
 #[async_trait]
 pub trait ChangeStore: Send + Sync {
     /// Change-log entries of the tenant with `seq > after`, in order.
@@ -333,6 +403,7 @@ pub trait Store:
     + AppStore
     + GrantStore
     + KeyStore
+    + SignInStore
     + ChangeStore
     + 'static
 {
@@ -346,6 +417,7 @@ impl<T> Store for T where
         + AppStore
         + GrantStore
         + KeyStore
+        + SignInStore
         + ChangeStore
         + 'static
 {

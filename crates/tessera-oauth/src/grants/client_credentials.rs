@@ -35,6 +35,9 @@ pub async fn grant(
         .await?
         .ok_or_else(not_found)?;
 
+    if client.method == crate::client_auth::AuthMethod::None {
+        return Err(OAuthError::new(MISSING_CLIENT_CREDENTIAL));
+    }
     let held = ctx.directory.app_roles_held(tenant, client.sp.id).await?;
     let mut roles: Vec<String> = held
         .iter()
@@ -72,8 +75,12 @@ pub async fn grant(
         tessera_crypto::sign_jwt(ctx.key, &claims).map_err(|_| OAuthError::new(SERVER_ERROR))?;
     Ok(TokenResponse {
         token_type: "Bearer",
+        scope: None,
         expires_in: ACCESS_TOKEN_SECONDS,
         ext_expires_in: ACCESS_TOKEN_SECONDS,
         access_token,
+        refresh_token: None,
+        id_token: None,
+        client_info: None,
     })
 }

@@ -126,6 +126,86 @@ macro_rules! impl_grants {
                 Ok(())
             }
 
+            async fn add_delegated_grant(
+                &self,
+                t: tessera_model::TenantId,
+                client: tessera_model::ObjectId,
+                principal: Option<tessera_model::ObjectId>,
+                resource: tessera_model::ObjectId,
+                scopes: &[String],
+                new_id: tessera_model::ObjectId,
+                now: time::OffsetDateTime,
+            ) -> $crate::StoreResult<tessera_model::OAuth2PermissionGrant> {
+                use tessera_model::*;
+                let consent_type = if principal.is_some() { "Principal" } else { "AllPrincipals" };
+                let principal_key = principal.map(|p| p.to_string()).unwrap_or_default();
+                let mut tx = self.begin_write().await?;
+                let row = sqlx::query(
+                    "SELECT id, client_id, consent_type, principal_id, resource_id, scope FROM oauth2_permission_grants \
+                     WHERE tenant_id = $1 AND client_id = $2 AND resource_id = $3 AND consent_type = $4 AND COALESCE(principal_id, '') = $5 \
+                     ORDER BY id LIMIT 1",
+                )
+                .bind(t.to_string())
+                .bind(client.to_string())
+                .bind(resource.to_string())
+                .bind(consent_type)
+                .bind(&principal_key)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let existing = row.as_ref().map($crate::sql::permission_grant).transpose()?;
+                let grant = match existing {
+                    Some(mut g) => {
+                        let mut all: Vec<String> = g.scope.split_ascii_whitespace().map(str::to_string).collect();
+                        let before = all.len();
+                        for s in scopes {
+                            if !all.iter().any(|a| a == s) {
+                                all.push(s.clone());
+                            }
+                        }
+                        if all.len() == before {
+                            return Ok(g);
+                        }
+                        g.scope = all.join(" ");
+                        sqlx::query("UPDATE oauth2_permission_grants SET scope = $3 WHERE tenant_id = $1 AND id = $2")
+                            .bind(t.to_string())
+                            .bind(g.id.to_string())
+                            .bind(&g.scope)
+                            .execute(&mut *tx)
+                            .await?;
+                        $crate::sql::log_change!(&mut tx, t, ObjectKind::OAuth2PermissionGrant, g.id, ChangeType::Updated, now, g);
+                        g
+                    }
+                    None => {
+                        let g = OAuth2PermissionGrant {
+                            id: new_id,
+                            client_id: client,
+                            consent_type: consent_type.to_string(),
+                            principal_id: principal,
+                            resource_id: resource,
+                            scope: scopes.join(" "),
+                        };
+                        sqlx::query(
+                            "INSERT INTO oauth2_permission_grants (tenant_id, id, client_id, consent_type, principal_id, resource_id, scope, created_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                        )
+                        .bind(t.to_string())
+                        .bind(g.id.to_string())
+                        .bind(g.client_id.to_string())
+                        .bind(&g.consent_type)
+                        .bind(g.principal_id.map(|p| p.to_string()))
+                        .bind(g.resource_id.to_string())
+                        .bind(&g.scope)
+                        .bind(to_millis(now))
+                        .execute(&mut *tx)
+                        .await?;
+                        $crate::sql::log_change!(&mut tx, t, ObjectKind::OAuth2PermissionGrant, g.id, ChangeType::Created, now, g);
+                        g
+                    }
+                };
+                tx.commit().await?;
+                Ok(grant)
+            }
+
             async fn oauth2_permission_grants_for_client(&self, t: tessera_model::TenantId, client: tessera_model::ObjectId) -> $crate::StoreResult<Vec<tessera_model::OAuth2PermissionGrant>> {
                 let rows = sqlx::query(
                     "SELECT id, client_id, consent_type, principal_id, resource_id, scope FROM oauth2_permission_grants \

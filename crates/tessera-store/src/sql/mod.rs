@@ -59,8 +59,10 @@ pub(crate) mod apps;
 pub(crate) mod directory;
 pub(crate) mod grants;
 pub(crate) mod rows;
+pub(crate) mod signin;
 
 pub(crate) use apps::impl_apps;
 pub(crate) use directory::impl_directory;
 pub(crate) use grants::impl_grants;
 pub(crate) use rows::*;
+pub(crate) use signin::impl_signin;

@@ -282,3 +282,57 @@ pub(crate) fn change(r: &impl Get) -> StoreResult<Change> {
         detail: json(r, "detail")?,
     })
 }
+
+fn amr(r: &impl Get) -> StoreResult<Vec<String>> {
+    json(r, "amr")
+}
+
+pub(crate) fn sso_session(r: &impl Get) -> StoreResult<SsoSession> {
+    Ok(SsoSession {
+        id: guid(r, "id")?,
+        user_id: guid(r, "user_id")?,
+        secret_digest: r.bytes("secret_digest")?,
+        auth_time: instant(r, "auth_time")?,
+        amr: amr(r)?,
+        created_at: instant(r, "created_at")?,
+        expires_at: instant(r, "expires_at")?,
+        ended_at: r.opt_int("ended_at")?.map(from_millis),
+    })
+}
+
+pub(crate) fn auth_code(r: &impl Get) -> StoreResult<AuthCodeRecord> {
+    Ok(AuthCodeRecord {
+        id: guid(r, "id")?,
+        digest: r.bytes("digest")?,
+        client_id: guid(r, "client_id")?,
+        user_id: guid(r, "user_id")?,
+        session_id: opt_guid(r, "session_id")?,
+        redirect_uri: r.str("redirect_uri")?,
+        scope: r.str("scope")?,
+        nonce: r.opt_str("nonce")?,
+        code_challenge: r.opt_str("code_challenge")?,
+        auth_time: instant(r, "auth_time")?,
+        amr: amr(r)?,
+        created_at: instant(r, "created_at")?,
+        expires_at: instant(r, "expires_at")?,
+        consumed_at: r.opt_int("consumed_at")?.map(from_millis),
+    })
+}
+
+pub(crate) fn refresh_token(r: &impl Get) -> StoreResult<RefreshTokenRecord> {
+    Ok(RefreshTokenRecord {
+        digest: r.bytes("digest")?,
+        family_id: guid(r, "family_id")?,
+        client_id: guid(r, "client_id")?,
+        user_id: guid(r, "user_id")?,
+        session_id: opt_guid(r, "session_id")?,
+        public_client: r.flag("public_client")?,
+        scope: r.str("scope")?,
+        auth_time: instant(r, "auth_time")?,
+        amr: amr(r)?,
+        created_at: instant(r, "created_at")?,
+        expires_at: instant(r, "expires_at")?,
+        used_at: r.opt_int("used_at")?.map(from_millis),
+        revoked_at: r.opt_int("revoked_at")?.map(from_millis),
+    })
+}

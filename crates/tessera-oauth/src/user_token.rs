@@ -1,0 +1,420 @@
+//! Tokens for a signed-in user, with Entra's v2.0 claim sets: the access
+//! token for the resource, the ID token for the client, and the opaque
+//! refresh token. Claims a resource reads (`roles`, `wids`, `groups`) come from
+//! the directory when the token is minted.
+use crate::error::*;
+use crate::token::{issuer, TokenResponse};
+use crate::TokenContext;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use rand::{CryptoRng, RngCore};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use tessera_model::graph_permissions::GRAPH_APP_ID;
+use tessera_model::{AppId, Application, ObjectId, RefreshTokenRecord, TenantId, User};
+use time::OffsetDateTime;
+
+/// Lifetime of user access tokens (Entra: 60–90 minutes).
+pub const ACCESS_TOKEN_SECONDS: i64 = 3600;
+/// Refresh tokens: 90 days, 24 hours for single-page apps (as Entra).
+pub const REFRESH_TOKEN_DAYS: i64 = 90;
+pub const SPA_REFRESH_TOKEN_HOURS: i64 = 24;
+/// Past this many groups the `groups` claim is replaced by an overage
+/// pointer (Entra's limit for JWTs).
+pub const GROUPS_LIMIT: usize = 200;
+
+/// The Global Administrator role template id (Entra's).
+const GLOBAL_ADMIN: &str = "62e90394-69f5-4237-9190-012177145e10";
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct UserAccessClaims {
+    pub aud: String,
+    pub iss: String,
+    pub iat: i64,
+    pub nbf: i64,
+    pub exp: i64,
+    pub amr: Vec<String>,
+    pub azp: AppId,
+    pub azpacr: &'static str,
+    pub name: String,
+    pub oid: ObjectId,
+    pub preferred_username: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<String>,
+    pub scp: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sid: Option<ObjectId>,
+    pub sub: String,
+    pub tid: TenantId,
+    pub uti: String,
+    pub ver: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub wids: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<ObjectId>>,
+    #[serde(rename = "_claim_names", skip_serializing_if = "Option::is_none")]
+    pub claim_names: Option<serde_json::Value>,
+    #[serde(rename = "_claim_sources", skip_serializing_if = "Option::is_none")]
+    pub claim_sources: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct IdTokenClaims {
+    pub aud: AppId,
+    pub iss: String,
+    pub iat: i64,
+    pub nbf: i64,
+    pub exp: i64,
+    pub auth_time: i64,
+    pub amr: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+    pub oid: ObjectId,
+    pub preferred_username: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sid: Option<ObjectId>,
+    pub sub: String,
+    pub tid: TenantId,
+    pub uti: String,
+    pub ver: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<ObjectId>>,
+    #[serde(rename = "_claim_names", skip_serializing_if = "Option::is_none")]
+    pub claim_names: Option<serde_json::Value>,
+    #[serde(rename = "_claim_sources", skip_serializing_if = "Option::is_none")]
+    pub claim_sources: Option<serde_json::Value>,
+}
+
+/// Entra's pairwise `sub`: the same user has a different, stable subject
+/// for every application, so two applications cannot correlate users by it.
+pub fn pairwise_sub(key: &[u8], tenant: TenantId, app: AppId, user: ObjectId) -> String {
+    let mac = tessera_crypto::hmac_sha256(
+        key,
+        &[
+            tenant.to_string().as_bytes(),
+            app.to_string().as_bytes(),
+            user.to_string().as_bytes(),
+        ],
+    );
+    URL_SAFE_NO_PAD.encode(mac)
+}
+
+/// What a user's tokens are minted from.
+pub struct UserGrant<'a> {
+    pub tenant: TenantId,
+    pub client: &'a Application,
+    /// Entra's `azpacr`: "0" public client, "1" secret, "2" certificate.
+    pub azpacr: &'static str,
+    pub user: &'a User,
+    pub resource: AppId,
+    /// Delegated scope values granted on the resource (`scp`), OIDC ones included.
+    pub scp: Vec<String>,
+    /// The scope string to answer with (as the client named them).
+    pub scope_answer: String,
+    pub id_token: bool,
+    pub nonce: Option<String>,
+    pub session_id: Option<ObjectId>,
+    pub auth_time: OffsetDateTime,
+    pub amr: Vec<String>,
+    /// Whether the client asked for Entra's `client_info`.
+    pub client_info: bool,
+}
+
+/// What the directory says about a user, for claims.
+struct Directory {
+    groups: Vec<ObjectId>,
+    wids: Vec<String>,
+    roles: Vec<String>,
+}
+
+async fn directory_claims(
+    ctx: &TokenContext<'_>,
+    g: &UserGrant<'_>,
+) -> Result<Directory, OAuthError> {
+    let store = ctx.store;
+    let mut groups = store.transitive_member_of(g.tenant, g.user.id).await?;
+    groups.sort();
+    let mut wids: Vec<String> = store
+        .directory_role_assignments_of(g.tenant, g.user.id)
+        .await?
+        .into_iter()
+        .map(|a| a.role_definition_id.to_string())
+        .collect();
+    wids.sort();
+    wids.dedup();
+    // App roles of the resource held by the user or any group it is in.
+    let mut roles = Vec::new();
+    if let Some(sp) = ctx.directory.service_principal(g.tenant, g.resource).await? {
+        let mut holders = vec![g.user.id];
+        holders.extend(groups.iter().copied());
+        for h in holders {
+            for a in ctx.directory.app_roles_held(g.tenant, h).await?.iter() {
+                if a.resource_id != sp.id {
+                    continue;
+                }
+                if let Some(r) = sp.app_roles.iter().find(|r| {
+                    r.id == a.app_role_id
+                        && r.is_enabled
+                        && r.allowed_member_types.iter().any(|t| t == "User")
+                }) {
+                    if let Some(v) = &r.value {
+                        roles.push(v.clone());
+                    }
+                }
+            }
+        }
+    }
+    roles.sort();
+    roles.dedup();
+    Ok(Directory {
+        groups,
+        wids,
+        roles,
+    })
+}
+
+/// The `groups` claim per an application's `groupMembershipClaims`, with
+/// Entra's overage pointer past [`GROUPS_LIMIT`].
+#[allow(clippy::type_complexity)]
+fn groups_claim(
+    setting: Option<&str>,
+    groups: &[ObjectId],
+    public_url: &str,
+    user: ObjectId,
+) -> (
+    Option<Vec<ObjectId>>,
+    Option<serde_json::Value>,
+    Option<serde_json::Value>,
+) {
+    match setting {
+        Some("SecurityGroup") | Some("All") => {}
+        _ => return (None, None, None),
+    }
+    if groups.len() > GROUPS_LIMIT {
+        let endpoint = format!(
+            "{}/v1.0/users/{user}/getMemberObjects",
+            public_url.trim_end_matches('/')
+        );
+        return (
+            None,
+            Some(serde_json::json!({ "groups": "src1" })),
+            Some(serde_json::json!({ "src1": { "endpoint": endpoint } })),
+        );
+    }
+    (Some(groups.to_vec()), None, None)
+}
+
+/// Whether a user holds a role that may consent for the organisation.
+pub fn is_consent_admin(wids: &[String]) -> bool {
+    const APP_ADMIN: &str = "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3";
+    const CLOUD_APP_ADMIN: &str = "158c047a-c907-4556-b7ef-446551a6b5f7";
+    wids.iter()
+        .any(|w| w == GLOBAL_ADMIN || w == APP_ADMIN || w == CLOUD_APP_ADMIN)
+}
+
+/// Mints the access token, the ID token (if `openid` was granted) and the
+/// response around them; the caller adds the refresh token.
+pub async fn mint(
+    ctx: &TokenContext<'_>,
+    g: &UserGrant<'_>,
+    rng: &mut (impl RngCore + CryptoRng),
+) -> Result<TokenResponse, OAuthError> {
+    let dir = directory_claims(ctx, g).await?;
+    let iat = ctx.now.unix_timestamp();
+    let iss = issuer(ctx.public_url, g.tenant);
+    let name = g.user.display_name.clone();
+    let upn = g.user.user_principal_name.clone();
+    let resource_settings = if g.resource == GRAPH_APP_ID {
+        None
+    } else {
+        ctx.directory.client(g.resource).await?
+    };
+    let (groups, claim_names, claim_sources) = groups_claim(
+        resource_settings
+            .as_ref()
+            .and_then(|r| r.app.settings.group_membership_claims.as_deref()),
+        &dir.groups,
+        ctx.public_url,
+        g.user.id,
+    );
+    let access = UserAccessClaims {
+        aud: g.resource.to_string(),
+        iss: iss.clone(),
+        iat,
+        nbf: iat,
+        exp: iat + ACCESS_TOKEN_SECONDS,
+        amr: g.amr.clone(),
+        azp: g.client.app_id,
+        azpacr: g.azpacr,
+        name: name.clone(),
+        oid: g.user.id,
+        preferred_username: upn.clone(),
+        roles: dir.roles,
+        scp: g.scp.join(" "),
+        sid: g.session_id,
+        sub: pairwise_sub(ctx.pairwise_key, g.tenant, g.resource, g.user.id),
+        tid: g.tenant,
+        uti: tessera_crypto::random_token(rng, 16),
+        ver: "2.0",
+        wids: dir.wids,
+        groups,
+        claim_names,
+        claim_sources,
+    };
+    let access_token =
+        tessera_crypto::sign_jwt(ctx.key, &access).map_err(|_| OAuthError::new(SERVER_ERROR))?;
+    let id_token = if g.id_token {
+        let (groups, claim_names, claim_sources) = groups_claim(
+            g.client.settings.group_membership_claims.as_deref(),
+            &dir.groups,
+            ctx.public_url,
+            g.user.id,
+        );
+        let claims = IdTokenClaims {
+            aud: g.client.app_id,
+            iss,
+            iat,
+            nbf: iat,
+            exp: iat + ACCESS_TOKEN_SECONDS,
+            auth_time: g.auth_time.unix_timestamp(),
+            amr: g.amr.clone(),
+            email: g
+                .scp
+                .iter()
+                .any(|s| s == "email")
+                .then(|| g.user.mail.clone())
+                .flatten(),
+            name,
+            nonce: g.nonce.clone(),
+            oid: g.user.id,
+            preferred_username: upn,
+            sid: g.session_id,
+            sub: pairwise_sub(ctx.pairwise_key, g.tenant, g.client.app_id, g.user.id),
+            tid: g.tenant,
+            uti: tessera_crypto::random_token(rng, 16),
+            ver: "2.0",
+            groups,
+            claim_names,
+            claim_sources,
+        };
+        Some(tessera_crypto::sign_jwt(ctx.key, &claims).map_err(|_| OAuthError::new(SERVER_ERROR))?)
+    } else {
+        None
+    };
+    let client_info = g.client_info.then(|| {
+        let info = serde_json::json!({ "uid": g.user.id, "utid": g.tenant });
+        URL_SAFE_NO_PAD.encode(info.to_string())
+    });
+    Ok(TokenResponse {
+        token_type: "Bearer",
+        scope: Some(g.scope_answer.clone()),
+        expires_in: ACCESS_TOKEN_SECONDS,
+        ext_expires_in: ACCESS_TOKEN_SECONDS,
+        access_token,
+        refresh_token: None,
+        id_token,
+        client_info,
+    })
+}
+
+/// A new refresh token of `family`: the value for the client and the record
+/// (holding only its digest) for the store.
+#[allow(clippy::too_many_arguments)]
+pub fn new_refresh_token(
+    family: ObjectId,
+    g: &UserGrant<'_>,
+    public_client: bool,
+    spa: bool,
+    granted_scope: &str,
+    now: OffsetDateTime,
+    rng: &mut (impl RngCore + CryptoRng),
+) -> (String, RefreshTokenRecord) {
+    let value = crate::token::tenant_bound_token(g.tenant, rng);
+    let life = if spa {
+        time::Duration::hours(SPA_REFRESH_TOKEN_HOURS)
+    } else {
+        time::Duration::days(REFRESH_TOKEN_DAYS)
+    };
+    let record = RefreshTokenRecord {
+        digest: tessera_crypto::secret_digest(&value).to_vec(),
+        family_id: family,
+        client_id: g.client.app_id,
+        user_id: g.user.id,
+        session_id: g.session_id,
+        public_client,
+        scope: granted_scope.to_string(),
+        auth_time: g.auth_time,
+        amr: g.amr.clone(),
+        created_at: now,
+        expires_at: now + life,
+        used_at: None,
+        revoked_at: None,
+    };
+    (value, record)
+}
+
+/// Claims as a map, for userinfo.
+pub fn userinfo(
+    user: &User,
+    sub: String,
+    scp: &[&str],
+) -> BTreeMap<&'static str, serde_json::Value> {
+    let mut m = BTreeMap::new();
+    m.insert("sub", serde_json::Value::String(sub));
+    m.insert("oid", serde_json::json!(user.id));
+    if scp.contains(&"profile") {
+        m.insert("name", serde_json::json!(user.display_name));
+        m.insert("preferred_username", serde_json::json!(user.user_principal_name));
+        if let Some(g) = &user.given_name {
+            m.insert("given_name", serde_json::json!(g));
+        }
+        if let Some(f) = &user.surname {
+            m.insert("family_name", serde_json::json!(f));
+        }
+    }
+    if scp.contains(&"email") {
+        if let Some(e) = &user.mail {
+            m.insert("email", serde_json::json!(e));
+        }
+    }
+    m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pairwise_subjects_differ_per_app_and_are_stable() {
+        let t = TenantId::from_u128(1);
+        let u = ObjectId::from_u128(2);
+        let a = pairwise_sub(b"k", t, AppId::from_u128(3), u);
+        let b = pairwise_sub(b"k", t, AppId::from_u128(4), u);
+        assert_ne!(a, b);
+        assert_eq!(a, pairwise_sub(b"k", t, AppId::from_u128(3), u));
+        assert_eq!(a.len(), 43);
+        assert_ne!(a, pairwise_sub(b"other key", t, AppId::from_u128(3), u));
+    }
+
+    #[test]
+    fn groups_overage_past_the_limit() {
+        let u = ObjectId::from_u128(9);
+        let few: Vec<ObjectId> = (0..3).map(ObjectId::from_u128).collect();
+        assert_eq!(groups_claim(None, &few, "https://x", u), (None, None, None));
+        assert_eq!(groups_claim(Some("None"), &few, "https://x", u).0, None);
+        assert_eq!(groups_claim(Some("SecurityGroup"), &few, "https://x", u).0, Some(few.clone()));
+        let many: Vec<ObjectId> = (0..201).map(ObjectId::from_u128).collect();
+        let (g, names, sources) = groups_claim(Some("All"), &many, "https://x/", u);
+        assert!(g.is_none());
+        assert_eq!(names.unwrap()["groups"], "src1");
+        assert_eq!(
+            sources.unwrap()["src1"]["endpoint"],
+            format!("https://x/v1.0/users/{u}/getMemberObjects")
+        );
+        let exactly: Vec<ObjectId> = (0..200).map(ObjectId::from_u128).collect();
+        assert_eq!(groups_claim(Some("All"), &exactly, "https://x", u).0.map(|g| g.len()), Some(200));
+    }
+}

@@ -1,0 +1,161 @@
+//! The consent page and its form. What is granted is computed again on the
+//! server from the original request (never read from the form), stored as
+//! oauth2PermissionGrants — for the user, or with an administrator's "on
+//! behalf of your organization", for everyone — and, for a multi-tenant
+//! application's first use in a tenant, its service principal is created.
+use super::{describe, login, pages, proceed, request_id, start, Flow, Progress, Signed};
+use crate::clock::SystemClock;
+use crate::state::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::Response;
+use std::sync::Arc;
+use tessera_model::{Clock, ObjectId, ServicePrincipal};
+use tessera_oauth::delegated::{self, Resolved};
+use tessera_oauth::directory::Directory;
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn page(
+    s: &AppState,
+    headers: &HeaderMap,
+    flow: &Flow,
+    signed: &Signed,
+    resolved: &Resolved,
+    missing: &[(Arc<ServicePrincipal>, Vec<String>)],
+    admin: bool,
+    mut extra: Vec<(HeaderName, HeaderValue)>,
+) -> Response {
+    let (csrf, set) = login::csrf_for(s, headers);
+    if let Some(c) = set {
+        extra.push((header::SET_COOKIE, c));
+    }
+    let app = &flow.client.app;
+    let publisher = app.settings.publisher_domain.clone();
+    let verified = match &publisher {
+        Some(d) => matches!(
+            s.directory.tenant(d).await,
+            Ok(crate::tenant::PathTenant::Tenant(t)) if t == flow.client.home_tenant
+        ),
+        None => false,
+    };
+    let permissions: Vec<minijinja::Value> = describe(resolved, missing)
+        .into_iter()
+        .map(|(name, description)| minijinja::context! { name, description })
+        .collect();
+    let targets: Vec<String> = pages::origin(&flow.req.redirect_uri).into_iter().collect();
+    let action = format!("/{}/consent", login::path_segment(flow));
+    pages::render(
+        StatusCode::OK,
+        "consent.html",
+        minijinja::context! {
+            app_name => app.display_name, publisher, verified, permissions,
+            action, ctx => flow.ctx, csrf, can_consent_for_org => admin,
+            user => signed.user.user_principal_name,
+        },
+        pages::csp(&targets, None, &[]),
+        extra,
+    )
+}
+
+pub async fn submit(
+    State(s): State<AppState>,
+    Path(segment): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let rid = request_id(&headers);
+    let Some(form) = super::is_form(&headers).then(|| super::read_form(&body)).flatten() else {
+        return pages::error(StatusCode::BAD_REQUEST, "The consent form is malformed.", &rid);
+    };
+    if !login::csrf_valid(&s, &headers, form.get("csrf")) {
+        return login::csrf_failure(&headers);
+    }
+    let ctx = form.get("ctx").map(String::as_str).unwrap_or("");
+    let flow = match start(&s, &segment, &headers, ctx.as_bytes(), true).await {
+        Ok(f) => f,
+        Err(res) => return res,
+    };
+    let Some(signed) = super::current_session(&s, &headers, flow.path_tenant).await else {
+        // The session ended meanwhile: sign in again.
+        return proceed(&s, &headers, flow, None, Progress::default(), vec![]).await;
+    };
+    let t = signed.tenant;
+    match form.get("decision").map(String::as_str) {
+        Some("accept") => {}
+        Some("cancel") => {
+            let iss = Some(tessera_oauth::token::issuer(&s.public_url, t));
+            return super::fail(&flow, "access_denied", "The user declined to consent to access the app (AADSTS65004).", iss, vec![]);
+        }
+        _ => return pages::error(StatusCode::BAD_REQUEST, "The consent form is malformed.", &rid),
+    }
+    match grant(&s, &flow, &signed, form.get("for_org").is_some()).await {
+        Ok(true) => {}
+        Ok(false) => {
+            return pages::error(
+                StatusCode::FORBIDDEN,
+                "These permissions need an administrator's consent (AADSTS65001).",
+                &rid,
+            )
+        }
+        Err(_) => return super::unavailable(&headers),
+    }
+    let p = Progress {
+        fresh_sign_in: false,
+        consented_now: true,
+    };
+    proceed(&s, &headers, flow, Some(signed), p, vec![]).await
+}
+
+/// Records the consent; `false` when it needs an administrator and the user
+/// is not one.
+async fn grant(s: &AppState, flow: &Flow, signed: &Signed, for_org: bool) -> Result<bool, ()> {
+    let t = signed.tenant;
+    let now = SystemClock.now();
+    let app = &flow.client.app;
+    let scope = flow.req.scope.join(" ");
+    let resolved = delegated::resolve(s.directory.as_ref(), &s.public_url, t, app, &scope)
+        .await
+        .map_err(|_| ())?;
+    let admin = super::is_admin(s, t, &signed.user).await.map_err(|_| ())?;
+    let sp = s.directory.service_principal(t, app.app_id).await.map_err(|_| ())?;
+    let missing = delegated::missing_consent(s.store.as_ref(), t, sp.as_ref().map(|sp| sp.id), Some(signed.user.id), &resolved)
+        .await
+        .map_err(|_| ())?;
+    if !admin && missing.iter().any(|(r, v)| v.iter().any(|v| delegated::admin_only(r, v))) {
+        return Ok(false);
+    }
+    let mut rng = rand::rngs::OsRng;
+    let sp_id = match sp {
+        Some(sp) => sp.id,
+        None => {
+            let sp = ServicePrincipal {
+                id: ObjectId::random(&mut rng),
+                app_id: app.app_id,
+                app_owner_organization_id: Some(flow.client.home_tenant),
+                display_name: app.display_name.clone(),
+                account_enabled: true,
+                service_principal_type: "Application".into(),
+                service_principal_names: std::iter::once(app.app_id.to_string())
+                    .chain(app.settings.identifier_uris.iter().cloned())
+                    .collect(),
+                app_roles: app.settings.app_roles.clone(),
+                oauth2_permission_scopes: app.settings.api.oauth2_permission_scopes.clone(),
+                app_role_assignment_required: false,
+                created_date_time: now,
+            };
+            s.store.create_service_principal(t, &sp, now).await.map_err(|_| ())?;
+            sp.id
+        }
+    };
+    let principal = if for_org && admin { None } else { Some(signed.user.id) };
+    for (resource, values) in &missing {
+        s.store
+            .add_delegated_grant(t, sp_id, principal, resource.id, values, ObjectId::random(&mut rng), now)
+            .await
+            .map_err(|_| ())?;
+    }
+    // This node sees its own write at once; others within the poll interval.
+    s.directory.invalidate();
+    Ok(true)
+}
