@@ -3,4 +3,5 @@
 mod cli;
 mod oauth;
 mod server;
+mod signin;
 mod store;

@@ -1,7 +1,7 @@
 //! The OAuth 2.0 / OpenID Connect endpoints over real sockets.
 mod client_credentials;
 mod discovery;
-mod fixtures;
+pub(crate) mod fixtures;
 mod introspect;
 mod msal;
 mod private_key_jwt;

@@ -1,0 +1,5 @@
+//! User sign-in over real sockets: the authorization code flow, its pages,
+//! refresh tokens, and the attacks the sign-in issue lists.
+mod attacks;
+mod fixtures;
+mod flow;
