@@ -19,7 +19,10 @@ pub fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
 
 /// A 256-bit key for one purpose, derived from `root` (the master key).
 pub fn derive_key(root: &[u8], purpose: &str) -> Zeroizing<[u8; 32]> {
-    Zeroizing::new(hmac_sha256(root, &[b"tessera derived key", purpose.as_bytes()]))
+    Zeroizing::new(hmac_sha256(
+        root,
+        &[b"tessera derived key", purpose.as_bytes()],
+    ))
 }
 
 #[cfg(test)]
@@ -28,7 +31,10 @@ mod tests {
 
     #[test]
     fn parts_are_framed_and_purposes_separate() {
-        assert_ne!(hmac_sha256(b"k", &[b"ab", b"c"]), hmac_sha256(b"k", &[b"a", b"bc"]));
+        assert_ne!(
+            hmac_sha256(b"k", &[b"ab", b"c"]),
+            hmac_sha256(b"k", &[b"a", b"bc"])
+        );
         assert_ne!(hmac_sha256(b"k", &[b"x"]), hmac_sha256(b"j", &[b"x"]));
         assert_eq!(hmac_sha256(b"k", &[b"x"]), hmac_sha256(b"k", &[b"x"]));
         assert_ne!(*derive_key(b"root", "csrf"), *derive_key(b"root", "sub"));

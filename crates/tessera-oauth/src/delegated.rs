@@ -103,7 +103,10 @@ pub async fn resolve(
     if let Some(u) = unknown.first() {
         return Err(OAuthError::with(
             SCOPE_INVALID,
-            format!("The resource has no scope '{}'.", crate::request::printable(u)),
+            format!(
+                "The resource has no scope '{}'.",
+                crate::request::printable(u)
+            ),
         ));
     }
     Ok(Resolved {
@@ -125,7 +128,11 @@ pub async fn missing_consent(
     r: &Resolved,
 ) -> Result<Vec<(Arc<ServicePrincipal>, Vec<String>)>, OAuthError> {
     let grants = match client_sp {
-        Some(sp) => store.oauth2_permission_grants_for_client(tenant, sp).await?,
+        Some(sp) => {
+            store
+                .oauth2_permission_grants_for_client(tenant, sp)
+                .await?
+        }
         None => vec![],
     };
     let mut missing = Vec::new();

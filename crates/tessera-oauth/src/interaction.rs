@@ -37,14 +37,22 @@ pub fn decide(req: &AuthorizeRequest, s: Situation<'_>, now: OffsetDateTime) -> 
     let none = req.prompt == Some(Prompt::None);
     let session = match s.session {
         Some(sess) if sess.is_live(now) => sess,
-        _ if none => return Decision::Fail("login_required", "No signed-in session; prompt=none forbids showing the sign-in page."),
+        _ if none => {
+            return Decision::Fail(
+                "login_required",
+                "No signed-in session; prompt=none forbids showing the sign-in page.",
+            )
+        }
         _ => return Decision::ShowSignIn,
     };
     if !s.fresh_sign_in {
-        let too_old = req
-            .max_age
-            .is_some_and(|m| (now - session.auth_time).whole_seconds() > i64::try_from(m).unwrap_or(i64::MAX));
-        let forced = matches!(req.prompt, Some(Prompt::Login) | Some(Prompt::SelectAccount));
+        let too_old = req.max_age.is_some_and(|m| {
+            (now - session.auth_time).whole_seconds() > i64::try_from(m).unwrap_or(i64::MAX)
+        });
+        let forced = matches!(
+            req.prompt,
+            Some(Prompt::Login) | Some(Prompt::SelectAccount)
+        );
         if too_old || forced {
             return if none {
                 Decision::Fail("login_required", "The session is older than max_age.")
@@ -58,14 +66,20 @@ pub fn decide(req: &AuthorizeRequest, s: Situation<'_>, now: OffsetDateTime) -> 
     }
     if s.needs_admin {
         return if none {
-            Decision::Fail("consent_required", "An administrator must consent to the requested scopes.")
+            Decision::Fail(
+                "consent_required",
+                "An administrator must consent to the requested scopes.",
+            )
         } else {
             Decision::Fail("access_denied", "The requested scopes need an administrator's consent (AADSTS65001); ask an administrator to grant it.")
         };
     }
     if s.consent_missing || req.prompt == Some(Prompt::Consent) {
         return if none {
-            Decision::Fail("consent_required", "The user has not consented to the requested scopes.")
+            Decision::Fail(
+                "consent_required",
+                "The user has not consented to the requested scopes.",
+            )
         } else {
             Decision::ShowConsent
         };
@@ -166,7 +180,9 @@ impl ClientAnswer {
 
 /// The tenant a `/common` sign-in lands in comes from the user's name.
 pub fn domain_of(upn: &str) -> Option<&str> {
-    upn.rsplit_once('@').map(|(_, d)| d).filter(|d| !d.is_empty())
+    upn.rsplit_once('@')
+        .map(|(_, d)| d)
+        .filter(|d| !d.is_empty())
 }
 
 /// The throttle policy for failed sign-ins: after `FREE_FAILURES`, each
@@ -232,46 +248,110 @@ mod tests {
     fn prompts_and_sessions() {
         let now = time::macros::datetime!(2026-01-01 12:00 UTC);
         let s = session(now - time::Duration::minutes(30));
-        assert_eq!(decide(&req(None, None), sit(None), now), Decision::ShowSignIn);
-        assert!(matches!(decide(&req(Some(Prompt::None), None), sit(None), now), Decision::Fail("login_required", _)));
-        assert_eq!(decide(&req(None, None), sit(Some(&s)), now), Decision::Issue);
-        assert_eq!(decide(&req(Some(Prompt::Login), None), sit(Some(&s)), now), Decision::ShowSignIn);
-        assert_eq!(decide(&req(Some(Prompt::SelectAccount), None), sit(Some(&s)), now), Decision::ShowSignIn);
-        assert_eq!(decide(&req(None, Some(60)), sit(Some(&s)), now), Decision::ShowSignIn);
-        assert_eq!(decide(&req(None, Some(3600)), sit(Some(&s)), now), Decision::Issue);
-        assert!(matches!(decide(&req(Some(Prompt::None), Some(60)), sit(Some(&s)), now), Decision::Fail("login_required", _)));
-        let fresh = Situation { fresh_sign_in: true, ..sit(Some(&s)) };
-        assert_eq!(decide(&req(Some(Prompt::Login), Some(0)), fresh, now), Decision::Issue);
+        assert_eq!(
+            decide(&req(None, None), sit(None), now),
+            Decision::ShowSignIn
+        );
+        assert!(matches!(
+            decide(&req(Some(Prompt::None), None), sit(None), now),
+            Decision::Fail("login_required", _)
+        ));
+        assert_eq!(
+            decide(&req(None, None), sit(Some(&s)), now),
+            Decision::Issue
+        );
+        assert_eq!(
+            decide(&req(Some(Prompt::Login), None), sit(Some(&s)), now),
+            Decision::ShowSignIn
+        );
+        assert_eq!(
+            decide(&req(Some(Prompt::SelectAccount), None), sit(Some(&s)), now),
+            Decision::ShowSignIn
+        );
+        assert_eq!(
+            decide(&req(None, Some(60)), sit(Some(&s)), now),
+            Decision::ShowSignIn
+        );
+        assert_eq!(
+            decide(&req(None, Some(3600)), sit(Some(&s)), now),
+            Decision::Issue
+        );
+        assert!(matches!(
+            decide(&req(Some(Prompt::None), Some(60)), sit(Some(&s)), now),
+            Decision::Fail("login_required", _)
+        ));
+        let fresh = Situation {
+            fresh_sign_in: true,
+            ..sit(Some(&s))
+        };
+        assert_eq!(
+            decide(&req(Some(Prompt::Login), Some(0)), fresh, now),
+            Decision::Issue
+        );
         let mut ended = s.clone();
         ended.ended_at = Some(now);
-        assert_eq!(decide(&req(None, None), sit(Some(&ended)), now), Decision::ShowSignIn);
+        assert_eq!(
+            decide(&req(None, None), sit(Some(&ended)), now),
+            Decision::ShowSignIn
+        );
     }
 
     #[test]
     fn consent() {
         let now = time::macros::datetime!(2026-01-01 12:00 UTC);
         let s = session(now);
-        let missing = Situation { consent_missing: true, ..sit(Some(&s)) };
-        assert_eq!(decide(&req(None, None), missing, now), Decision::ShowConsent);
-        assert!(matches!(decide(&req(Some(Prompt::None), None), missing, now), Decision::Fail("consent_required", _)));
-        assert_eq!(decide(&req(Some(Prompt::Consent), None), sit(Some(&s)), now), Decision::ShowConsent);
-        let given = Situation { consented_now: true, ..missing };
-        assert_eq!(decide(&req(Some(Prompt::Consent), None), given, now), Decision::Issue);
-        let admin = Situation { needs_admin: true, ..missing };
-        assert!(matches!(decide(&req(None, None), admin, now), Decision::Fail("access_denied", _)));
+        let missing = Situation {
+            consent_missing: true,
+            ..sit(Some(&s))
+        };
+        assert_eq!(
+            decide(&req(None, None), missing, now),
+            Decision::ShowConsent
+        );
+        assert!(matches!(
+            decide(&req(Some(Prompt::None), None), missing, now),
+            Decision::Fail("consent_required", _)
+        ));
+        assert_eq!(
+            decide(&req(Some(Prompt::Consent), None), sit(Some(&s)), now),
+            Decision::ShowConsent
+        );
+        let given = Situation {
+            consented_now: true,
+            ..missing
+        };
+        assert_eq!(
+            decide(&req(Some(Prompt::Consent), None), given, now),
+            Decision::Issue
+        );
+        let admin = Situation {
+            needs_admin: true,
+            ..missing
+        };
+        assert!(matches!(
+            decide(&req(None, None), admin, now),
+            Decision::Fail("access_denied", _)
+        ));
     }
 
     #[test]
     fn answers() {
         let r = req(None, None);
         let a = ClientAnswer::code(&r, "c0de".into(), "https://id/t/v2.0".into());
-        assert_eq!(a.location(), "https://app.example/cb?code=c0de&state=s&iss=https%3A%2F%2Fid%2Ft%2Fv2.0");
+        assert_eq!(
+            a.location(),
+            "https://app.example/cb?code=c0de&state=s&iss=https%3A%2F%2Fid%2Ft%2Fv2.0"
+        );
         let mut f = r.clone();
         f.response_mode = ResponseMode::Fragment;
         f.redirect_uri = "https://app.example/cb?x=1".into();
-        assert!(ClientAnswer::code(&f, "c".into(), "i".into()).location().starts_with("https://app.example/cb?x=1#code=c"));
+        assert!(ClientAnswer::code(&f, "c".into(), "i".into())
+            .location()
+            .starts_with("https://app.example/cb?x=1#code=c"));
         f.response_mode = ResponseMode::Query;
-        assert!(ClientAnswer::code(&f, "c".into(), "i".into()).location().starts_with("https://app.example/cb?x=1&code=c"));
+        assert!(ClientAnswer::code(&f, "c".into(), "i".into())
+            .location()
+            .starts_with("https://app.example/cb?x=1&code=c"));
     }
 
     #[test]

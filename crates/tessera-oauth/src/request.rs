@@ -103,9 +103,7 @@ impl TokenRequest {
 
 /// The form as a map, refusing repeated parameters (RFC 6749 §3.2) and
 /// oversized forms.
-pub fn unique_form(
-    pairs: Vec<(String, String)>,
-) -> Result<BTreeMap<String, String>, OAuthError> {
+pub fn unique_form(pairs: Vec<(String, String)>) -> Result<BTreeMap<String, String>, OAuthError> {
     if pairs.len() > MAX_PARAMS {
         return Err(OAuthError::with(MALFORMED_REQUEST, "Too many parameters."));
     }

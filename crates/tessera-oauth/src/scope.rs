@@ -94,7 +94,11 @@ pub fn parse(scope: &str, public_url: &str) -> Result<Requested, ScopeError> {
 /// named, `.default` expanded to the client's `requiredResourceAccess` on the
 /// resource, and the OIDC scopes (on the directory API, where they live; on
 /// another resource they are asked of the directory API separately).
-pub fn expand(req: &Requested, client: &Application, resource_scopes: &[PermissionScope]) -> Vec<String> {
+pub fn expand(
+    req: &Requested,
+    client: &Application,
+    resource_scopes: &[PermissionScope],
+) -> Vec<String> {
     let mut out = req.values.clone();
     if req.default {
         for rra in &client.settings.required_resource_access {
@@ -103,7 +107,7 @@ pub fn expand(req: &Requested, client: &Application, resource_scopes: &[Permissi
             }
             for access in rra.resource_access.iter().filter(|a| a.kind == "Scope") {
                 if let Some(s) = resource_scopes.iter().find(|s| s.id == access.id) {
-                    if !out.iter().any(|v| *v == s.value) {
+                    if !out.contains(&s.value) {
                         out.push(s.value.clone());
                     }
                 }
@@ -117,7 +121,11 @@ pub fn expand(req: &Requested, client: &Application, resource_scopes: &[Permissi
 pub fn unknown<'a>(values: &'a [String], resource_scopes: &[PermissionScope]) -> Vec<&'a str> {
     values
         .iter()
-        .filter(|v| !resource_scopes.iter().any(|s| s.is_enabled && s.value == **v))
+        .filter(|v| {
+            !resource_scopes
+                .iter()
+                .any(|s| s.is_enabled && s.value == **v)
+        })
         .map(String::as_str)
         .collect()
 }
@@ -136,7 +144,10 @@ mod tests {
         assert_eq!(r.oidc, vec!["openid", "profile", "offline_access"]);
         assert!(r.wants("offline_access") && !r.wants("email"));
         let r = parse("https://graph.microsoft.com/User.Read openid", BASE).unwrap();
-        assert_eq!((r.resource, r.values.clone()), (GRAPH_APP_ID, vec!["User.Read".to_string()]));
+        assert_eq!(
+            (r.resource, r.values.clone()),
+            (GRAPH_APP_ID, vec!["User.Read".to_string()])
+        );
         let r = parse("openid", BASE).unwrap();
         assert_eq!((r.resource, r.values.len()), (GRAPH_APP_ID, 0));
         let r = parse("https://id.example/.default", BASE).unwrap();
@@ -153,9 +164,18 @@ mod tests {
             parse(&format!("api://{g}/x User.Read"), BASE),
             Err(ScopeError::SeveralResources)
         );
-        assert!(matches!(parse("https://evil.example/x", BASE), Err(ScopeError::UnknownResource(_))));
-        assert!(matches!(parse("/x", BASE), Err(ScopeError::UnknownResource(_))));
-        assert!(matches!(parse("api://x/", BASE), Err(ScopeError::UnknownResource(_))));
+        assert!(matches!(
+            parse("https://evil.example/x", BASE),
+            Err(ScopeError::UnknownResource(_))
+        ));
+        assert!(matches!(
+            parse("/x", BASE),
+            Err(ScopeError::UnknownResource(_))
+        ));
+        assert!(matches!(
+            parse("api://x/", BASE),
+            Err(ScopeError::UnknownResource(_))
+        ));
         assert_eq!(parse("   ", BASE), Err(ScopeError::Empty));
     }
 }

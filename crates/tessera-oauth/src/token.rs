@@ -49,7 +49,10 @@ pub fn issuer(public_url: &str, tenant: TenantId) -> String {
 /// tenant id's 16 bytes and 32 random bytes. The tenant part is not secret; it
 /// lets `/common` and `/organizations` token requests find the tenant the
 /// grant lives in (lookups stay scoped by it). Only a digest is stored.
-pub fn tenant_bound_token(tenant: TenantId, rng: &mut (impl rand::RngCore + rand::CryptoRng)) -> String {
+pub fn tenant_bound_token(
+    tenant: TenantId,
+    rng: &mut (impl rand::RngCore + rand::CryptoRng),
+) -> String {
     use base64::Engine;
     let mut buf = zeroize::Zeroizing::new([0u8; 48]);
     buf[..16].copy_from_slice(tenant.0.as_bytes());
@@ -63,7 +66,9 @@ pub fn token_tenant(value: &str) -> Option<TenantId> {
     if value.len() != 64 {
         return None;
     }
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(value).ok()?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(value)
+        .ok()?;
     let id = uuid::Uuid::from_slice(bytes.get(..16)?).ok()?;
     Some(TenantId(id))
 }

@@ -147,7 +147,11 @@ async fn directory_claims(
     wids.dedup();
     // App roles of the resource held by the user or any group it is in.
     let mut roles = Vec::new();
-    if let Some(sp) = ctx.directory.service_principal(g.tenant, g.resource).await? {
+    if let Some(sp) = ctx
+        .directory
+        .service_principal(g.tenant, g.resource)
+        .await?
+    {
         let mut holders = vec![g.user.id];
         holders.extend(groups.iter().copied());
         for h in holders {
@@ -300,7 +304,10 @@ pub async fn mint(
             claim_names,
             claim_sources,
         };
-        Some(tessera_crypto::sign_jwt(ctx.key, &claims).map_err(|_| OAuthError::new(SERVER_ERROR))?)
+        Some(
+            tessera_crypto::sign_jwt(ctx.key, &claims)
+                .map_err(|_| OAuthError::new(SERVER_ERROR))?,
+        )
     } else {
         None
     };
@@ -367,7 +374,10 @@ pub fn userinfo(
     m.insert("oid", serde_json::json!(user.id));
     if scp.contains(&"profile") {
         m.insert("name", serde_json::json!(user.display_name));
-        m.insert("preferred_username", serde_json::json!(user.user_principal_name));
+        m.insert(
+            "preferred_username",
+            serde_json::json!(user.user_principal_name),
+        );
         if let Some(g) = &user.given_name {
             m.insert("given_name", serde_json::json!(g));
         }
@@ -405,7 +415,10 @@ mod tests {
         let few: Vec<ObjectId> = (0..3).map(ObjectId::from_u128).collect();
         assert_eq!(groups_claim(None, &few, "https://x", u), (None, None, None));
         assert_eq!(groups_claim(Some("None"), &few, "https://x", u).0, None);
-        assert_eq!(groups_claim(Some("SecurityGroup"), &few, "https://x", u).0, Some(few.clone()));
+        assert_eq!(
+            groups_claim(Some("SecurityGroup"), &few, "https://x", u).0,
+            Some(few.clone())
+        );
         let many: Vec<ObjectId> = (0..201).map(ObjectId::from_u128).collect();
         let (g, names, sources) = groups_claim(Some("All"), &many, "https://x/", u);
         assert!(g.is_none());
@@ -415,6 +428,11 @@ mod tests {
             format!("https://x/v1.0/users/{u}/getMemberObjects")
         );
         let exactly: Vec<ObjectId> = (0..200).map(ObjectId::from_u128).collect();
-        assert_eq!(groups_claim(Some("All"), &exactly, "https://x", u).0.map(|g| g.len()), Some(200));
+        assert_eq!(
+            groups_claim(Some("All"), &exactly, "https://x", u)
+                .0
+                .map(|g| g.len()),
+            Some(200)
+        );
     }
 }

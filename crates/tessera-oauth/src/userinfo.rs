@@ -39,8 +39,14 @@ pub fn check(token: &str, jwks: &[Value], issuer: &str, now: i64) -> Result<Call
     if c["aud"] != GRAPH_APP_ID.to_string() {
         return Err(Refusal::InvalidToken);
     }
-    let user = c["oid"].as_str().and_then(|o| o.parse().ok()).ok_or(Refusal::InvalidToken)?;
-    let client = c["azp"].as_str().and_then(|o| o.parse().ok()).ok_or(Refusal::InvalidToken)?;
+    let user = c["oid"]
+        .as_str()
+        .and_then(|o| o.parse().ok())
+        .ok_or(Refusal::InvalidToken)?;
+    let client = c["azp"]
+        .as_str()
+        .and_then(|o| o.parse().ok())
+        .ok_or(Refusal::InvalidToken)?;
     // App-only tokens have no `scp`: they have no user to describe.
     let scp: Vec<String> = c["scp"]
         .as_str()

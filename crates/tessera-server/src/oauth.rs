@@ -137,7 +137,8 @@ async fn revoke(
         let hint = tessera_oauth::token::token_tenant(&req.token);
         let p = prepare_for(&s, &segment, "revoke", hint).await?;
         let ctx = p.context(&s);
-        let caller = tessera_oauth::client_auth::identify(&ctx, p.tenant, &req.client, true).await?;
+        let caller =
+            tessera_oauth::client_auth::identify(&ctx, p.tenant, &req.client, true).await?;
         tessera_oauth::revoke::revoke(&ctx, p.tenant, &caller, &req.token).await?;
         Ok(serde_json::json!({}))
     })

@@ -109,7 +109,8 @@ pub async fn grant(
     );
     // A single-page app's family ends 24 hours after sign-in however often
     // it rotates; other families slide (as Entra's do).
-    if old.expires_at - old.created_at <= time::Duration::hours(user_token::SPA_REFRESH_TOKEN_HOURS) {
+    if old.expires_at - old.created_at <= time::Duration::hours(user_token::SPA_REFRESH_TOKEN_HOURS)
+    {
         new.expires_at = old.expires_at;
     }
     if !ctx

@@ -65,8 +65,15 @@ pub async fn submit(
     body: Bytes,
 ) -> Response {
     let rid = request_id(&headers);
-    let Some(form) = super::is_form(&headers).then(|| super::read_form(&body)).flatten() else {
-        return pages::error(StatusCode::BAD_REQUEST, "The consent form is malformed.", &rid);
+    let Some(form) = super::is_form(&headers)
+        .then(|| super::read_form(&body))
+        .flatten()
+    else {
+        return pages::error(
+            StatusCode::BAD_REQUEST,
+            "The consent form is malformed.",
+            &rid,
+        );
     };
     if !login::csrf_valid(&s, &headers, form.get("csrf")) {
         return login::csrf_failure(&headers);
@@ -85,11 +92,23 @@ pub async fn submit(
         Some("accept") => {}
         Some("cancel") => {
             let iss = Some(tessera_oauth::token::issuer(&s.public_url, t));
-            return super::fail(&flow, "access_denied", "The user declined to consent to access the app (AADSTS65004).", iss, vec![]);
+            return super::fail(
+                &flow,
+                "access_denied",
+                "The user declined to consent to access the app (AADSTS65004).",
+                iss,
+                vec![],
+            );
         }
-        _ => return pages::error(StatusCode::BAD_REQUEST, "The consent form is malformed.", &rid),
+        _ => {
+            return pages::error(
+                StatusCode::BAD_REQUEST,
+                "The consent form is malformed.",
+                &rid,
+            )
+        }
     }
-    match grant(&s, &flow, &signed, form.get("for_org").is_some()).await {
+    match grant(&s, &flow, &signed, form.contains_key("for_org")).await {
         Ok(true) => {}
         Ok(false) => {
             return pages::error(
@@ -118,11 +137,25 @@ async fn grant(s: &AppState, flow: &Flow, signed: &Signed, for_org: bool) -> Res
         .await
         .map_err(|_| ())?;
     let admin = super::is_admin(s, t, &signed.user).await.map_err(|_| ())?;
-    let sp = s.directory.service_principal(t, app.app_id).await.map_err(|_| ())?;
-    let missing = delegated::missing_consent(s.store.as_ref(), t, sp.as_ref().map(|sp| sp.id), Some(signed.user.id), &resolved)
+    let sp = s
+        .directory
+        .service_principal(t, app.app_id)
         .await
         .map_err(|_| ())?;
-    if !admin && missing.iter().any(|(r, v)| v.iter().any(|v| delegated::admin_only(r, v))) {
+    let missing = delegated::missing_consent(
+        s.store.as_ref(),
+        t,
+        sp.as_ref().map(|sp| sp.id),
+        Some(signed.user.id),
+        &resolved,
+    )
+    .await
+    .map_err(|_| ())?;
+    if !admin
+        && missing
+            .iter()
+            .any(|(r, v)| v.iter().any(|v| delegated::admin_only(r, v)))
+    {
         return Ok(false);
     }
     let mut rng = rand::rngs::OsRng;
@@ -144,14 +177,29 @@ async fn grant(s: &AppState, flow: &Flow, signed: &Signed, for_org: bool) -> Res
                 app_role_assignment_required: false,
                 created_date_time: now,
             };
-            s.store.create_service_principal(t, &sp, now).await.map_err(|_| ())?;
+            s.store
+                .create_service_principal(t, &sp, now)
+                .await
+                .map_err(|_| ())?;
             sp.id
         }
     };
-    let principal = if for_org && admin { None } else { Some(signed.user.id) };
+    let principal = if for_org && admin {
+        None
+    } else {
+        Some(signed.user.id)
+    };
     for (resource, values) in &missing {
         s.store
-            .add_delegated_grant(t, sp_id, principal, resource.id, values, ObjectId::random(&mut rng), now)
+            .add_delegated_grant(
+                t,
+                sp_id,
+                principal,
+                resource.id,
+                values,
+                ObjectId::random(&mut rng),
+                now,
+            )
             .await
             .map_err(|_| ())?;
     }

@@ -67,7 +67,12 @@ fn set(n: &Names, name: &str, value: &str, max_age: Option<i64>) -> Option<Heade
 /// `Set-Cookie` for a new session (a browser-session cookie: it ends with
 /// the browser, or when the server-side session expires).
 pub fn set_session(n: &Names, tenant: TenantId, id: ObjectId, secret: &str) -> Option<HeaderValue> {
-    set(n, n.session, &format!("{}.{}.{secret}", tenant.0.simple(), id.0.simple()), None)
+    set(
+        n,
+        n.session,
+        &format!("{}.{}.{secret}", tenant.0.simple(), id.0.simple()),
+        None,
+    )
 }
 
 pub fn clear_session(n: &Names) -> Option<HeaderValue> {
@@ -89,7 +94,10 @@ pub fn parse_session(value: &str) -> Option<(TenantId, ObjectId, &str)> {
 
 /// The form token for a CSRF cookie value.
 pub fn csrf_token(key: &[u8], cookie: &str) -> String {
-    URL_SAFE_NO_PAD.encode(tessera_crypto::hmac_sha256(key, &[b"csrf", cookie.as_bytes()]))
+    URL_SAFE_NO_PAD.encode(tessera_crypto::hmac_sha256(
+        key,
+        &[b"csrf", cookie.as_bytes()],
+    ))
 }
 
 /// Whether `token` was made for this browser's CSRF cookie.
@@ -107,17 +115,35 @@ mod tests {
     #[test]
     fn cookies_parse_strictly() {
         let mut h = HeaderMap::new();
-        h.insert(header::COOKIE, HeaderValue::from_static("a=1; tessera_csrf=abc; b=2"));
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; tessera_csrf=abc; b=2"),
+        );
         assert_eq!(get(&h, "tessera_csrf"), Some("abc"));
         assert_eq!(get(&h, "nope"), None);
-        h.append(header::COOKIE, HeaderValue::from_static("tessera_csrf=evil"));
+        h.append(
+            header::COOKIE,
+            HeaderValue::from_static("tessera_csrf=evil"),
+        );
         assert_eq!(get(&h, "tessera_csrf"), None, "two values are refused");
         let secret = "x".repeat(43);
-        let v = format!("{}.{}.{secret}", uuid::Uuid::nil().simple(), uuid::Uuid::max().simple());
+        let v = format!(
+            "{}.{}.{secret}",
+            uuid::Uuid::nil().simple(),
+            uuid::Uuid::max().simple()
+        );
         let (t, s, sec) = parse_session(&v).unwrap();
-        assert_eq!((t.0, s.0, sec), (uuid::Uuid::nil(), uuid::Uuid::max(), secret.as_str()));
+        assert_eq!(
+            (t.0, s.0, sec),
+            (uuid::Uuid::nil(), uuid::Uuid::max(), secret.as_str())
+        );
         assert!(parse_session("a.b.c").is_none());
-        assert!(parse_session(&format!("{}.{}.short", uuid::Uuid::nil().simple(), uuid::Uuid::nil().simple())).is_none());
+        assert!(parse_session(&format!(
+            "{}.{}.short",
+            uuid::Uuid::nil().simple(),
+            uuid::Uuid::nil().simple()
+        ))
+        .is_none());
     }
 
     #[test]
@@ -136,7 +162,10 @@ mod tests {
         let n = names(true);
         let v = set_csrf(&n, "v").unwrap();
         let s = v.to_str().unwrap();
-        assert!(s.starts_with("__Host-tessera_csrf=v; Path=/; HttpOnly; SameSite=Lax; Secure"), "{s}");
+        assert!(
+            s.starts_with("__Host-tessera_csrf=v; Path=/; HttpOnly; SameSite=Lax; Secure"),
+            "{s}"
+        );
         assert!(!s.contains("Domain"));
         let plain = set_csrf(&names(false), "v").unwrap();
         assert!(!plain.to_str().unwrap().contains("Secure"));

@@ -36,7 +36,11 @@ pub(crate) fn page(
     let targets: Vec<String> = pages::origin(&flow.req.redirect_uri).into_iter().collect();
     let action = format!("/{}/login", path_segment(flow));
     pages::render(
-        if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK },
+        if error.is_some() {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        },
         "signin.html",
         minijinja::context! {
             app_name => flow.client.app.display_name,
@@ -94,8 +98,15 @@ pub async fn submit(
     body: Bytes,
 ) -> Response {
     let rid = request_id(&headers);
-    let Some(form) = super::is_form(&headers).then(|| super::read_form(&body)).flatten() else {
-        return pages::error(StatusCode::BAD_REQUEST, "The sign-in form is malformed.", &rid);
+    let Some(form) = super::is_form(&headers)
+        .then(|| super::read_form(&body))
+        .flatten()
+    else {
+        return pages::error(
+            StatusCode::BAD_REQUEST,
+            "The sign-in form is malformed.",
+            &rid,
+        );
     };
     if !csrf_valid(&s, &headers, form.get("csrf")) {
         return csrf_failure(&headers);
@@ -107,8 +118,19 @@ pub async fn submit(
     };
     let username = form.get("username").map(|u| u.trim()).unwrap_or("");
     let password = form.get("password").map(String::as_str).unwrap_or("");
-    if username.is_empty() || password.is_empty() || username.len() > MAX_FIELD || password.len() > MAX_FIELD {
-        return page(&s, &headers, &flow, Some(BAD_CREDENTIALS), &username.chars().take(MAX_FIELD).collect::<String>(), vec![]);
+    if username.is_empty()
+        || password.is_empty()
+        || username.len() > MAX_FIELD
+        || password.len() > MAX_FIELD
+    {
+        return page(
+            &s,
+            &headers,
+            &flow,
+            Some(BAD_CREDENTIALS),
+            &username.chars().take(MAX_FIELD).collect::<String>(),
+            vec![],
+        );
     }
     let tenant = match flow.path_tenant {
         PathTenant::Tenant(t) => Some(t),
@@ -152,9 +174,18 @@ async fn check_password(
         }
     }
     let (user, hash) = match tenant {
-        Some(t) => match s.store.get_user_by_upn(t, username).await.map_err(unavailable)? {
+        Some(t) => match s
+            .store
+            .get_user_by_upn(t, username)
+            .await
+            .map_err(unavailable)?
+        {
             Some(u) if u.account_enabled => {
-                let h = s.store.user_password_hash(t, u.id).await.map_err(unavailable)?;
+                let h = s
+                    .store
+                    .user_password_hash(t, u.id)
+                    .await
+                    .map_err(unavailable)?;
                 (Some(u), h)
             }
             _ => (None, None),
@@ -164,7 +195,10 @@ async fn check_password(
     let ok = verify(s, hash, password.to_string()).await?;
     match (tenant, user) {
         (Some(t), Some(u)) if ok => {
-            s.store.clear_sign_in_failures(t, &key).await.map_err(unavailable)?;
+            s.store
+                .clear_sign_in_failures(t, &key)
+                .await
+                .map_err(unavailable)?;
             Ok(Some((t, u)))
         }
         (Some(t), _) => {
@@ -182,7 +216,11 @@ async fn check_password(
 /// a hash, the same work against a dummy.
 async fn verify(s: &AppState, hash: Option<String>, password: String) -> Result<bool, Refusal> {
     let kit = s.signin.clone();
-    let _permit = kit.password_slots.acquire().await.map_err(|_| Refusal::Unavailable)?;
+    let _permit = kit
+        .password_slots
+        .acquire()
+        .await
+        .map_err(|_| Refusal::Unavailable)?;
     let kit2 = s.signin.clone();
     tokio::task::spawn_blocking(move || match hash {
         Some(h) => kit2.hasher.verify(&password, &h).unwrap_or(false),
@@ -220,10 +258,11 @@ async fn signed_in(
         return super::unavailable(headers);
     }
     let names = cookies::names(s.tls);
-    let extra: Vec<(HeaderName, HeaderValue)> = cookies::set_session(&names, t, session.id, &secret)
-        .map(|c| (header::SET_COOKIE, c))
-        .into_iter()
-        .collect();
+    let extra: Vec<(HeaderName, HeaderValue)> =
+        cookies::set_session(&names, t, session.id, &secret)
+            .map(|c| (header::SET_COOKIE, c))
+            .into_iter()
+            .collect();
     let signed = Signed {
         tenant: t,
         session,

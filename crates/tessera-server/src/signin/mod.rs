@@ -92,7 +92,14 @@ async fn authorize_get(
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Response {
-    authorize(s, segment, headers, q.unwrap_or_default().into_bytes(), false).await
+    authorize(
+        s,
+        segment,
+        headers,
+        q.unwrap_or_default().into_bytes(),
+        false,
+    )
+    .await
 }
 
 async fn authorize_post(
@@ -151,7 +158,9 @@ pub(crate) async fn start(
     let form = read_form(raw).ok_or_else(|| bad("A parameter was given more than once."))?;
     let path_tenant = match s.directory.tenant(segment).await {
         Ok(PathTenant::Unknown) => {
-            return Err(bad("The tenant in the address does not exist (AADSTS90002)."))
+            return Err(bad(
+                "The tenant in the address does not exist (AADSTS90002).",
+            ))
         }
         Ok(t) => t,
         Err(_) => return Err(unavailable(headers)),
@@ -175,7 +184,14 @@ pub(crate) async fn start(
             state,
         }) => {
             let iss = path_issuer(s, path_tenant);
-            let a = ClientAnswer::error(&redirect_uri, mode, error, &description, state.as_deref(), iss);
+            let a = ClientAnswer::error(
+                &redirect_uri,
+                mode,
+                error,
+                &description,
+                state.as_deref(),
+                iss,
+            );
             return Err(answer(a, via_post, vec![]));
         }
     };
@@ -230,11 +246,19 @@ pub(crate) async fn current_session(
 
 /// The answer to the client: a redirect (query or fragment), or a page that
 /// posts the parameters (form_post).
-pub(crate) fn answer(a: ClientAnswer, via_post: bool, extra: Vec<(HeaderName, HeaderValue)>) -> Response {
+pub(crate) fn answer(
+    a: ClientAnswer,
+    via_post: bool,
+    extra: Vec<(HeaderName, HeaderValue)>,
+) -> Response {
     if a.mode == ResponseMode::FormPost {
         let targets: Vec<String> = pages::origin(&a.redirect_uri).into_iter().collect();
         let hash = pages::form_post_script_hash();
-        let params: Vec<(String, String)> = a.params.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        let params: Vec<(String, String)> = a
+            .params
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
         return pages::render(
             StatusCode::OK,
             "form_post.html",
@@ -243,7 +267,11 @@ pub(crate) fn answer(a: ClientAnswer, via_post: bool, extra: Vec<(HeaderName, He
             extra,
         );
     }
-    let status = if via_post { StatusCode::SEE_OTHER } else { StatusCode::FOUND };
+    let status = if via_post {
+        StatusCode::SEE_OTHER
+    } else {
+        StatusCode::FOUND
+    };
     let mut res = status.into_response();
     let h = res.headers_mut();
     match HeaderValue::from_str(&a.location()) {
@@ -251,7 +279,11 @@ pub(crate) fn answer(a: ClientAnswer, via_post: bool, extra: Vec<(HeaderName, He
             h.insert(header::LOCATION, v);
         }
         Err(_) => {
-            return pages::error(StatusCode::BAD_REQUEST, "The redirect URI cannot be used.", "")
+            return pages::error(
+                StatusCode::BAD_REQUEST,
+                "The redirect URI cannot be used.",
+                "",
+            )
         }
     }
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -261,7 +293,13 @@ pub(crate) fn answer(a: ClientAnswer, via_post: bool, extra: Vec<(HeaderName, He
     res
 }
 
-fn fail(flow: &Flow, error: &str, description: &str, issuer: Option<String>, extra: Vec<(HeaderName, HeaderValue)>) -> Response {
+fn fail(
+    flow: &Flow,
+    error: &str,
+    description: &str,
+    issuer: Option<String>,
+    extra: Vec<(HeaderName, HeaderValue)>,
+) -> Response {
     let a = ClientAnswer::error(
         &flow.req.redirect_uri,
         flow.req.response_mode,
@@ -294,7 +332,14 @@ pub(crate) async fn proceed(
         };
         return match decide(&flow.req, situation, now) {
             Decision::Fail(e, d) => fail(&flow, e, d, path_issuer(s, flow.path_tenant), extra),
-            _ => login::page(s, headers, &flow, None, flow.req.login_hint.as_deref().unwrap_or(""), extra),
+            _ => login::page(
+                s,
+                headers,
+                &flow,
+                None,
+                flow.req.login_hint.as_deref().unwrap_or(""),
+                extra,
+            ),
         };
     };
     let t = signed.tenant;
@@ -309,9 +354,19 @@ pub(crate) async fn proceed(
             &rid,
         );
     }
-    let resolved = match delegated::resolve(s.directory.as_ref(), &s.public_url, t, app, &flow.req.scope.join(" ")).await {
+    let resolved = match delegated::resolve(
+        s.directory.as_ref(),
+        &s.public_url,
+        t,
+        app,
+        &flow.req.scope.join(" "),
+    )
+    .await
+    {
         Ok(r) => r,
-        Err(e) if e.code() == tessera_oauth::ErrorCode::TemporarilyUnavailable => return unavailable(headers),
+        Err(e) if e.code() == tessera_oauth::ErrorCode::TemporarilyUnavailable => {
+            return unavailable(headers)
+        }
         Err(e) => return fail(&flow, e.code().as_str(), &e.to_string(), iss, extra),
     };
     let client_sp = match s.directory.service_principal(t, app.app_id).await {
@@ -319,9 +374,21 @@ pub(crate) async fn proceed(
         Err(_) => return unavailable(headers),
     };
     if client_sp.as_ref().is_some_and(|sp| !sp.account_enabled) {
-        return pages::error(StatusCode::BAD_REQUEST, "This application is disabled in your organization (AADSTS7000112).", &rid);
+        return pages::error(
+            StatusCode::BAD_REQUEST,
+            "This application is disabled in your organization (AADSTS7000112).",
+            &rid,
+        );
     }
-    let missing = match delegated::missing_consent(s.store.as_ref(), t, client_sp.as_ref().map(|sp| sp.id), Some(signed.user.id), &resolved).await {
+    let missing = match delegated::missing_consent(
+        s.store.as_ref(),
+        t,
+        client_sp.as_ref().map(|sp| sp.id),
+        Some(signed.user.id),
+        &resolved,
+    )
+    .await
+    {
         Ok(m) => m,
         Err(_) => return unavailable(headers),
     };
@@ -341,21 +408,48 @@ pub(crate) async fn proceed(
         needs_admin,
     };
     match decide(&flow.req, situation, now) {
-        Decision::ShowSignIn => login::page(s, headers, &flow, None, &signed.user.user_principal_name, extra),
-        Decision::ShowConsent => consent::page(s, headers, &flow, &signed, &resolved, &missing, admin, extra).await,
+        Decision::ShowSignIn => login::page(
+            s,
+            headers,
+            &flow,
+            None,
+            &signed.user.user_principal_name,
+            extra,
+        ),
+        Decision::ShowConsent => {
+            consent::page(
+                s, headers, &flow, &signed, &resolved, &missing, admin, extra,
+            )
+            .await
+        }
         Decision::Fail(e, d) => fail(&flow, e, d, iss, extra),
         Decision::Issue => {
-            let (code, record) = tessera_oauth::interaction::new_code(t, &flow.req, &signed.user, &signed.session, now, &mut rand::rngs::OsRng);
+            let (code, record) = tessera_oauth::interaction::new_code(
+                t,
+                &flow.req,
+                &signed.user,
+                &signed.session,
+                now,
+                &mut rand::rngs::OsRng,
+            );
             if s.store.insert_code(t, &record).await.is_err() {
                 return unavailable(headers);
             }
             let iss = tessera_oauth::token::issuer(&s.public_url, t);
-            answer(ClientAnswer::code(&flow.req, code, iss), flow.via_post, extra)
+            answer(
+                ClientAnswer::code(&flow.req, code, iss),
+                flow.via_post,
+                extra,
+            )
         }
     }
 }
 
-pub(crate) async fn is_admin(s: &AppState, t: TenantId, user: &User) -> tessera_store::StoreResult<bool> {
+pub(crate) async fn is_admin(
+    s: &AppState,
+    t: TenantId,
+    user: &User,
+) -> tessera_store::StoreResult<bool> {
     let wids: Vec<String> = s
         .store
         .directory_role_assignments_of(t, user.id)
@@ -367,7 +461,10 @@ pub(crate) async fn is_admin(s: &AppState, t: TenantId, user: &User) -> tessera_
 }
 
 /// Scopes as the consent page lists them.
-pub(crate) fn describe(resolved: &Resolved, missing: &[(Arc<tessera_model::ServicePrincipal>, Vec<String>)]) -> Vec<(String, String)> {
+pub(crate) fn describe(
+    resolved: &Resolved,
+    missing: &[(Arc<tessera_model::ServicePrincipal>, Vec<String>)],
+) -> Vec<(String, String)> {
     let shown: Vec<(Arc<tessera_model::ServicePrincipal>, Vec<String>)> = if missing.is_empty() {
         resolved.consent_needed()
     } else {
@@ -382,8 +479,12 @@ pub(crate) fn describe(resolved: &Resolved, missing: &[(Arc<tessera_model::Servi
                 .find(|s| s.value == v)
                 .map(|s| {
                     (
-                        s.user_consent_display_name.clone().unwrap_or_else(|| s.admin_consent_display_name.clone()),
-                        s.user_consent_description.clone().unwrap_or_else(|| s.admin_consent_description.clone()),
+                        s.user_consent_display_name
+                            .clone()
+                            .unwrap_or_else(|| s.admin_consent_display_name.clone()),
+                        s.user_consent_description
+                            .clone()
+                            .unwrap_or_else(|| s.admin_consent_description.clone()),
                     )
                 })
                 .unwrap_or_else(|| (v.clone(), String::new()));

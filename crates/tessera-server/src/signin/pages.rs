@@ -20,7 +20,10 @@ fn env() -> &'static Environment<'static> {
             ("signin.html", include_str!("../../templates/signin.html")),
             ("consent.html", include_str!("../../templates/consent.html")),
             ("error.html", include_str!("../../templates/error.html")),
-            ("form_post.html", include_str!("../../templates/form_post.html")),
+            (
+                "form_post.html",
+                include_str!("../../templates/form_post.html"),
+            ),
             ("message.html", include_str!("../../templates/message.html")),
         ] {
             if let Err(e) = env.add_template(name, src) {
@@ -71,14 +74,16 @@ pub fn render(
     csp: String,
     extra: Vec<(HeaderName, HeaderValue)>,
 ) -> Response {
-    let html = env()
-        .get_template(template)
-        .and_then(|t| t.render(ctx));
+    let html = env().get_template(template).and_then(|t| t.render(ctx));
     let html = match html {
         Ok(h) => h,
         Err(e) => {
             tracing::error!(template, error = %e, "page did not render");
-            return (StatusCode::INTERNAL_SERVER_ERROR, "The page could not be shown.").into_response();
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The page could not be shown.",
+            )
+                .into_response();
         }
     };
     let mut res = (status, axum::response::Html(html)).into_response();
@@ -109,7 +114,8 @@ pub fn error(status: StatusCode, message: &str, request_id: &str) -> Response {
 /// SHA-256 (base64) of the form_post script, for its CSP hash.
 pub fn form_post_script_hash() -> String {
     use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode(tessera_crypto::sha256(FORM_POST_SCRIPT.as_bytes()))
+    base64::engine::general_purpose::STANDARD
+        .encode(tessera_crypto::sha256(FORM_POST_SCRIPT.as_bytes()))
 }
 
 pub async fn stylesheet() -> Response {
@@ -129,15 +135,27 @@ mod tests {
 
     #[test]
     fn every_template_parses() {
-        for t in ["signin.html", "consent.html", "error.html", "form_post.html", "message.html"] {
+        for t in [
+            "signin.html",
+            "consent.html",
+            "error.html",
+            "form_post.html",
+            "message.html",
+        ] {
             assert!(env().get_template(t).is_ok(), "{t}");
         }
     }
 
     #[test]
     fn origins_and_csp() {
-        assert_eq!(origin("https://app.example:8443/cb?x=1").as_deref(), Some("https://app.example:8443"));
-        assert_eq!(origin("http://localhost").as_deref(), Some("http://localhost"));
+        assert_eq!(
+            origin("https://app.example:8443/cb?x=1").as_deref(),
+            Some("https://app.example:8443")
+        );
+        assert_eq!(
+            origin("http://localhost").as_deref(),
+            Some("http://localhost")
+        );
         assert_eq!(origin("nonsense"), None);
         assert_eq!(origin("https://a';b/"), None);
         let c = csp(&["https://app.example".into()], None, &[]);
@@ -151,7 +169,9 @@ mod tests {
         let html = env()
             .get_template("error.html")
             .unwrap()
-            .render(minijinja::context! { message => "<script>alert(1)</script>", request_id => "r" })
+            .render(
+                minijinja::context! { message => "<script>alert(1)</script>", request_id => "r" },
+            )
             .unwrap();
         assert!(!html.contains("<script>alert"));
         assert!(html.contains("&lt;script&gt;"));

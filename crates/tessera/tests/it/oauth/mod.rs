@@ -3,6 +3,6 @@ mod client_credentials;
 mod discovery;
 pub(crate) mod fixtures;
 mod introspect;
-mod msal;
+pub(crate) mod msal;
 mod private_key_jwt;
 mod rotation;

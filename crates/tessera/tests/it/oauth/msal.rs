@@ -5,7 +5,7 @@ use super::fixtures::boot;
 use std::path::PathBuf;
 use tessera_testkit::{both_backends, TestBackend, TestDb, TestServer};
 
-fn env_path(var: &str) -> String {
+pub(crate) fn env_path(var: &str) -> String {
     std::env::var(var).unwrap_or_else(|_| panic!("{var} is not set: run the suite with scripts/test.sh (it installs the client libraries)"))
 }
 
@@ -22,6 +22,29 @@ async fn run_client_with(
     script: PathBuf,
     with_cert: bool,
 ) -> String {
+    let (s, certs) = https_server(b).await;
+    let k = boot(&s);
+    let mut extra = vec![
+        ("TESSERA_CLIENT_ID".to_string(), k.client_id.clone()),
+        ("TESSERA_CLIENT_SECRET".to_string(), k.secret.clone()),
+    ];
+    if with_cert {
+        let c = super::private_key_jwt::register_cert(&s, &k).await;
+        let key_file = certs.path().join("client-key.pem");
+        std::fs::write(&key_file, &c.key_pem).unwrap();
+        let sha1 = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, &c.der);
+        extra.push((
+            "TESSERA_CLIENT_KEY_FILE".into(),
+            key_file.display().to_string(),
+        ));
+        extra.push(("TESSERA_CLIENT_CERT_THUMBPRINT".into(), hex(sha1.as_ref())));
+    }
+    run_script(&s, &certs, program, script, extra).await
+}
+
+/// A server over HTTPS with a fresh `tessera dev-cert` (the directory holds
+/// `ca.pem` for the clients).
+pub(crate) async fn https_server(b: TestBackend) -> (TestServer, tempfile::TempDir) {
     let certs = tempfile::tempdir().unwrap();
     tessera_server::run::dev_cert(certs.path(), false).unwrap();
     let (cert, key) = (certs.path().join("cert.pem"), certs.path().join("key.pem"));
@@ -30,25 +53,26 @@ async fn run_client_with(
         c.tls_key = Some(key);
     })
     .await;
-    let k = boot(&s);
-    let mut extra = Vec::new();
-    if with_cert {
-        let c = super::private_key_jwt::register_cert(&s, &k).await;
-        let key_file = certs.path().join("client-key.pem");
-        std::fs::write(&key_file, &c.key_pem).unwrap();
-        let sha1 = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, &c.der);
-        extra.push(("TESSERA_CLIENT_KEY_FILE", key_file.display().to_string()));
-        extra.push(("TESSERA_CLIENT_CERT_THUMBPRINT", hex(sha1.as_ref())));
-    }
+    (s, certs)
+}
+
+/// Runs `program script` against `s` (URL, tenant and CA in the environment,
+/// plus `extra`) and returns its stdout; fails the test if it fails.
+pub(crate) async fn run_script(
+    s: &TestServer,
+    certs: &tempfile::TempDir,
+    program: String,
+    script: PathBuf,
+    extra: Vec<(String, String)>,
+) -> String {
     let url = s.url.clone();
+    let tenant = s.running().tenant_id.to_string();
     let ca = certs.path().join("ca.pem");
     let out = tokio::task::spawn_blocking(move || {
         std::process::Command::new(program)
             .arg(script)
             .env("TESSERA_URL", &url)
-            .env("TESSERA_TENANT", &k.tenant)
-            .env("TESSERA_CLIENT_ID", &k.client_id)
-            .env("TESSERA_CLIENT_SECRET", &k.secret)
+            .env("TESSERA_TENANT", &tenant)
             .env("REQUESTS_CA_BUNDLE", &ca)
             .env("SSL_CERT_FILE", &ca)
             .env("NODE_EXTRA_CA_CERTS", &ca)
@@ -64,7 +88,7 @@ async fn run_client_with(
     stdout
 }
 
-fn clients_dir() -> PathBuf {
+pub(crate) fn clients_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/clients"))
 }
 

@@ -29,9 +29,19 @@ async fn redirect_uri_tricks_get_an_error_page(b: TestBackend) {
         "javascript:alert(1)",
         "",
     ] {
-        let r = br.get(&authorize_path(apps.tenant, apps.conf, evil, &[("scope", SCOPE), ("response_type", "token")])).await;
+        let r = br
+            .get(&authorize_path(
+                apps.tenant,
+                apps.conf,
+                evil,
+                &[("scope", SCOPE), ("response_type", "token")],
+            ))
+            .await;
         assert_eq!(r.status(), 400, "{evil:?}");
-        assert!(r.headers().get("location").is_none(), "{evil:?} must not redirect");
+        assert!(
+            r.headers().get("location").is_none(),
+            "{evil:?} must not redirect"
+        );
         let page = r.text().await.unwrap();
         assert!(page.contains("can't sign you in"), "{evil:?}");
     }
@@ -48,16 +58,40 @@ async fn redirect_uri_tricks_get_an_error_page(b: TestBackend) {
         assert!(r.headers().get("location").is_none(), "{path}");
     }
     // Once the redirect URI is trusted, errors go back to it with state.
-    let r = br.get(&authorize_path(apps.tenant, apps.conf, WEB_REDIRECT, &[("scope", SCOPE), ("response_type", "token"), ("state", "s")])).await;
+    let r = br
+        .get(&authorize_path(
+            apps.tenant,
+            apps.conf,
+            WEB_REDIRECT,
+            &[("scope", SCOPE), ("response_type", "token"), ("state", "s")],
+        ))
+        .await;
     assert_eq!(r.status(), 302);
     let q = location_params(&r);
-    assert_eq!((q["error"].as_str(), q["state"].as_str()), ("unsupported_response_type", "s"));
+    assert_eq!(
+        (q["error"].as_str(), q["state"].as_str()),
+        ("unsupported_response_type", "s")
+    );
     // prompt=none without a session.
-    let r = br.get(&authorize_path(apps.tenant, apps.conf, WEB_REDIRECT, &[("scope", SCOPE), ("prompt", "none"), ("state", "s")])).await;
+    let r = br
+        .get(&authorize_path(
+            apps.tenant,
+            apps.conf,
+            WEB_REDIRECT,
+            &[("scope", SCOPE), ("prompt", "none"), ("state", "s")],
+        ))
+        .await;
     assert_eq!(r.status(), 302);
     assert_eq!(location_params(&r)["error"], "login_required");
     // A public client without PKCE.
-    let r = br.get(&authorize_path(apps.tenant, apps.public, "http://localhost:4000", &[("scope", SCOPE)])).await;
+    let r = br
+        .get(&authorize_path(
+            apps.tenant,
+            apps.public,
+            "http://localhost:4000",
+            &[("scope", SCOPE)],
+        ))
+        .await;
     assert_eq!(location_params(&r)["error"], "invalid_request");
 }
 both_backends!(redirect_uri_tricks_get_an_error_page);
@@ -68,41 +102,139 @@ async fn code_and_pkce_attacks(b: TestBackend) {
     let s = TestServer::start(b).await;
     let apps = setup(&s).await;
     let mut br = Browser::new(&s);
-    let pkce = [("scope", SCOPE), ("code_challenge", CHALLENGE), ("code_challenge_method", "S256")];
+    let pkce = [
+        ("scope", SCOPE),
+        ("code_challenge", CHALLENGE),
+        ("code_challenge_method", "S256"),
+    ];
     let code = |q: std::collections::BTreeMap<String, String>| q["code"].clone();
     let c = code(code_for(&mut br, &apps, apps.conf, WEB_REDIRECT, &pkce).await);
-    let err = |r: (u16, serde_json::Value)| (r.0, r.1["error"].as_str().unwrap_or("").to_string(), r.1["error_codes"][0].as_i64().unwrap_or(0));
-    assert_eq!(err(redeem_conf(&s, &apps, &c, None).await), (400, "invalid_grant".into(), 9900012), "challenge sent, verifier missing");
-    assert_eq!(err(redeem_conf(&s, &apps, &c, Some(&"x".repeat(43))).await), (400, "invalid_grant".into(), 501481), "wrong verifier");
-    assert_eq!(err(redeem_conf(&s, &apps, &c, Some("short")).await).2, 501481);
+    let err = |r: (u16, serde_json::Value)| {
+        (
+            r.0,
+            r.1["error"].as_str().unwrap_or("").to_string(),
+            r.1["error_codes"][0].as_i64().unwrap_or(0),
+        )
+    };
+    assert_eq!(
+        err(redeem_conf(&s, &apps, &c, None).await),
+        (400, "invalid_grant".into(), 9900012),
+        "challenge sent, verifier missing"
+    );
+    assert_eq!(
+        err(redeem_conf(&s, &apps, &c, Some(&"x".repeat(43))).await),
+        (400, "invalid_grant".into(), 501481),
+        "wrong verifier"
+    );
+    assert_eq!(
+        err(redeem_conf(&s, &apps, &c, Some("short")).await).2,
+        501481
+    );
     // Without a challenge, a verifier is a downgrade attempt.
     let c2 = code(code_for(&mut br, &apps, apps.conf, WEB_REDIRECT, &[("scope", SCOPE)]).await);
-    assert_eq!(err(redeem_conf(&s, &apps, &c2, Some(VERIFIER)).await).2, 9900013);
+    assert_eq!(
+        err(redeem_conf(&s, &apps, &c2, Some(VERIFIER)).await).2,
+        9900013
+    );
     // Another client (the public one) presents the confidential app's code.
     let public = apps.public.to_string();
-    let r = crate::oauth::fixtures::token(&s, &apps.tenant.to_string(), &[("grant_type", "authorization_code"), ("client_id", &public), ("code", &c), ("redirect_uri", WEB_REDIRECT), ("code_verifier", VERIFIER)]).await;
+    let r = crate::oauth::fixtures::token(
+        &s,
+        &apps.tenant.to_string(),
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", &public),
+            ("code", &c),
+            ("redirect_uri", WEB_REDIRECT),
+            ("code_verifier", VERIFIER),
+        ],
+    )
+    .await;
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["error_codes"][0], 9900010, "{body}");
     // Another redirect URI.
     let client = apps.conf.to_string();
-    let r = crate::oauth::fixtures::token(&s, &apps.tenant.to_string(), &[("grant_type", "authorization_code"), ("client_id", &client), ("client_secret", &apps.secret), ("code", &c), ("redirect_uri", "https://app.example/cb2"), ("code_verifier", VERIFIER)]).await;
-    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["error_codes"][0], 50011);
+    let r = crate::oauth::fixtures::token(
+        &s,
+        &apps.tenant.to_string(),
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", &client),
+            ("client_secret", &apps.secret),
+            ("code", &c),
+            ("redirect_uri", "https://app.example/cb2"),
+            ("code_verifier", VERIFIER),
+        ],
+    )
+    .await;
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap()["error_codes"][0],
+        50011
+    );
     // The confidential app's code without its secret.
-    let r = crate::oauth::fixtures::token(&s, &apps.tenant.to_string(), &[("grant_type", "authorization_code"), ("client_id", &client), ("code", &c), ("redirect_uri", WEB_REDIRECT), ("code_verifier", VERIFIER)]).await;
+    let r = crate::oauth::fixtures::token(
+        &s,
+        &apps.tenant.to_string(),
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", &client),
+            ("code", &c),
+            ("redirect_uri", WEB_REDIRECT),
+            ("code_verifier", VERIFIER),
+        ],
+    )
+    .await;
     assert_eq!(r.status(), 401);
     // The failures above did not use the code up: the right request works.
     assert_eq!(redeem_conf(&s, &apps, &c, Some(VERIFIER)).await.0, 200);
     // Invented and foreign-tenant codes.
-    for fake in ["", "abc", &"A".repeat(64), &tessera_oauth::token::tenant_bound_token(tessera_model::TenantId::from_u128(5), &mut rand::rngs::OsRng)] {
+    for fake in [
+        "",
+        "abc",
+        &"A".repeat(64),
+        &tessera_oauth::token::tenant_bound_token(
+            tessera_model::TenantId::from_u128(5),
+            &mut rand::rngs::OsRng,
+        ),
+    ] {
         let (status, body) = redeem_conf(&s, &apps, fake, Some(VERIFIER)).await;
-        assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")), "{fake:?}: {body}");
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("invalid_grant")),
+            "{fake:?}: {body}"
+        );
     }
     // /common finds a code's tenant from the code itself, and refuses junk.
     let c3 = code(code_for(&mut br, &apps, apps.conf, WEB_REDIRECT, &[("scope", SCOPE)]).await);
-    let r = crate::oauth::fixtures::token(&s, "organizations", &[("grant_type", "authorization_code"), ("client_id", &client), ("client_secret", &apps.secret), ("code", &c3), ("redirect_uri", WEB_REDIRECT)]).await;
+    let r = crate::oauth::fixtures::token(
+        &s,
+        "organizations",
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", &client),
+            ("client_secret", &apps.secret),
+            ("code", &c3),
+            ("redirect_uri", WEB_REDIRECT),
+        ],
+    )
+    .await;
     assert_eq!(r.status(), 200);
-    let r = crate::oauth::fixtures::token(&s, "common", &[("grant_type", "authorization_code"), ("client_id", &client), ("client_secret", &apps.secret), ("code", &"B".repeat(64)), ("redirect_uri", WEB_REDIRECT)]).await;
-    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["error"], "invalid_grant");
+    let r = crate::oauth::fixtures::token(
+        &s,
+        "common",
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", &client),
+            ("client_secret", &apps.secret),
+            ("code", &"B".repeat(64)),
+            ("redirect_uri", WEB_REDIRECT),
+        ],
+    )
+    .await;
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap()["error"],
+        "invalid_grant"
+    );
 }
 both_backends!(code_and_pkce_attacks);
 
@@ -112,7 +244,12 @@ async fn form_attacks_lockout_and_disabled_users(b: TestBackend) {
     let s = TestServer::start(b).await;
     let apps = setup(&s).await;
     let mut br = Browser::new(&s);
-    let path = authorize_path(apps.tenant, apps.conf, WEB_REDIRECT, &[("scope", SCOPE), ("state", "s")]);
+    let path = authorize_path(
+        apps.tenant,
+        apps.conf,
+        WEB_REDIRECT,
+        &[("scope", SCOPE), ("state", "s")],
+    );
     let page = br.get(&path).await.text().await.unwrap();
     let act = action(&page).unwrap();
     let ctx = input(&page, "ctx").unwrap();
@@ -123,16 +260,38 @@ async fn form_attacks_lockout_and_disabled_users(b: TestBackend) {
         if keep_cookie {
             other.cookies = br.cookies.clone();
         }
-        let r = other.post(&act, &[("ctx", &ctx), ("csrf", token), ("username", &apps.upn), ("password", PASSWORD)]).await;
+        let r = other
+            .post(
+                &act,
+                &[
+                    ("ctx", &ctx),
+                    ("csrf", token),
+                    ("username", &apps.upn),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await;
         assert_eq!(r.status(), 403, "{token:?} cookie={keep_cookie}");
         assert!(!other.cookies.contains_key("tessera_session"));
     }
     // Wrong password and unknown user: the same message.
-    let wrong = sign_in(&mut br, page.clone(), &apps.upn, "wrong").await.text().await.unwrap();
+    let wrong = sign_in(&mut br, page.clone(), &apps.upn, "wrong")
+        .await
+        .text()
+        .await
+        .unwrap();
     let unknown_upn = apps.upn.replace("ada@", "nobody@");
-    let unknown = sign_in(&mut br, page.clone(), &unknown_upn, "wrong").await.text().await.unwrap();
+    let unknown = sign_in(&mut br, page.clone(), &unknown_upn, "wrong")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(wrong.contains("Your account or password is incorrect."));
-    assert_eq!(wrong.replace(&apps.upn, "U"), unknown.replace(&unknown_upn, "U"), "no user enumeration by message");
+    assert_eq!(
+        wrong.replace(&apps.upn, "U"),
+        unknown.replace(&unknown_upn, "U"),
+        "no user enumeration by message"
+    );
     // Brute force: after five failures the name is locked, even for the
     // right password; unknown names lock the same way.
     for _ in 0..4 {
@@ -144,32 +303,80 @@ async fn form_attacks_lockout_and_disabled_users(b: TestBackend) {
     let locked = sign_in(&mut br, page.clone(), &apps.upn, PASSWORD).await;
     assert_eq!(locked.status(), 400);
     assert!(locked.text().await.unwrap().contains("temporarily locked"));
-    assert!(sign_in(&mut br, page.clone(), &unknown_upn, "x").await.text().await.unwrap().contains("temporarily locked"));
+    assert!(sign_in(&mut br, page.clone(), &unknown_upn, "x")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("temporarily locked"));
     assert!(!br.cookies.contains_key("tessera_session"));
 
     // Consent: CSRF, then Cancel → access_denied back at the client.
     let mut fresh = Browser::new(&s);
     let page = fresh.get(&path).await.text().await.unwrap();
-    s.running().store.clear_sign_in_failures(apps.tenant, &apps.upn.to_lowercase()).await.unwrap();
-    let consent = sign_in(&mut fresh, page, &apps.upn, PASSWORD).await.text().await.unwrap();
+    s.running()
+        .store
+        .clear_sign_in_failures(apps.tenant, &apps.upn.to_lowercase())
+        .await
+        .unwrap();
+    let consent = sign_in(&mut fresh, page, &apps.upn, PASSWORD)
+        .await
+        .text()
+        .await
+        .unwrap();
     let (cact, cctx) = (action(&consent).unwrap(), input(&consent, "ctx").unwrap());
-    let r = fresh.post(&cact, &[("ctx", &cctx), ("csrf", "forged"), ("decision", "accept")]).await;
+    let r = fresh
+        .post(
+            &cact,
+            &[("ctx", &cctx), ("csrf", "forged"), ("decision", "accept")],
+        )
+        .await;
     assert_eq!(r.status(), 403);
     let r = accept(&mut fresh, consent, "cancel").await;
     let q = location_params(&r);
-    assert_eq!((q["error"].as_str(), q["state"].as_str()), ("access_denied", "s"));
+    assert_eq!(
+        (q["error"].as_str(), q["state"].as_str()),
+        ("access_denied", "s")
+    );
 
     // A disabled user's refresh token stops working.
-    let q = code_for(&mut fresh, &apps, apps.conf, WEB_REDIRECT, &[("scope", SCOPE)]).await;
+    let q = code_for(
+        &mut fresh,
+        &apps,
+        apps.conf,
+        WEB_REDIRECT,
+        &[("scope", SCOPE)],
+    )
+    .await;
     let (_, body) = redeem_conf(&s, &apps, &q["code"], None).await;
     let rt = body["refresh_token"].as_str().unwrap().to_string();
     let store = &s.running().store;
-    let mut u = store.get_user(apps.tenant, apps.user).await.unwrap().unwrap();
+    let mut u = store
+        .get_user(apps.tenant, apps.user)
+        .await
+        .unwrap()
+        .unwrap();
     u.account_enabled = false;
-    store.update_user(apps.tenant, &u, time::OffsetDateTime::UNIX_EPOCH).await.unwrap();
+    store
+        .update_user(apps.tenant, &u, time::OffsetDateTime::UNIX_EPOCH)
+        .await
+        .unwrap();
     let client = apps.conf.to_string();
-    let r = crate::oauth::fixtures::token(&s, &apps.tenant.to_string(), &[("grant_type", "refresh_token"), ("client_id", &client), ("client_secret", &apps.secret), ("refresh_token", &rt)]).await;
-    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["error_codes"][0], 50057);
+    let r = crate::oauth::fixtures::token(
+        &s,
+        &apps.tenant.to_string(),
+        &[
+            ("grant_type", "refresh_token"),
+            ("client_id", &client),
+            ("client_secret", &apps.secret),
+            ("refresh_token", &rt),
+        ],
+    )
+    .await;
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap()["error_codes"][0],
+        50057
+    );
     // …and the disabled user's browser session no longer signs in.
     let r = fresh.get(&path).await;
     assert_eq!(r.status(), 200, "back to the sign-in page");
@@ -192,26 +399,60 @@ async fn revocation(b: TestBackend) {
             if let Some(sec) = secret {
                 form.push(("client_secret".into(), sec));
             }
-            s.client.post(s.url("/organizations/oauth2/v2.0/revoke")).form(&form).send().await.unwrap()
+            s.client
+                .post(s.url("/organizations/oauth2/v2.0/revoke"))
+                .form(&form)
+                .send()
+                .await
+                .unwrap()
         }
     };
     // Another client "revokes" it (via /organizations: the token names its
     // tenant, and by the tenant's path): 200, but nothing happens.
     let r = revoke(apps.public.to_string(), None, rt.clone()).await;
     assert_eq!(r.status(), 200);
-    let r = s.client.post(s.url(&format!("/{}/oauth2/v2.0/revoke", apps.tenant))).form(&[("client_id", apps.public.to_string()), ("token", rt.clone())]).send().await.unwrap();
+    let r = s
+        .client
+        .post(s.url(&format!("/{}/oauth2/v2.0/revoke", apps.tenant)))
+        .form(&[
+            ("client_id", apps.public.to_string()),
+            ("token", rt.clone()),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
-    let refresh = [("grant_type", "refresh_token"), ("client_id", client.as_str()), ("client_secret", apps.secret.as_str()), ("refresh_token", rt.as_str())];
+    let refresh = [
+        ("grant_type", "refresh_token"),
+        ("client_id", client.as_str()),
+        ("client_secret", apps.secret.as_str()),
+        ("refresh_token", rt.as_str()),
+    ];
     let r = crate::oauth::fixtures::token(&s, &apps.tenant.to_string(), &refresh).await;
     let body: serde_json::Value = r.json().await.unwrap();
-    let rt2 = body["refresh_token"].as_str().expect("still valid").to_string();
+    let rt2 = body["refresh_token"]
+        .as_str()
+        .expect("still valid")
+        .to_string();
     let r = revoke(client.clone(), Some(apps.secret.clone()), rt2.clone()).await;
     assert_eq!(r.status(), 200);
-    let refresh = [("grant_type", "refresh_token"), ("client_id", client.as_str()), ("client_secret", apps.secret.as_str()), ("refresh_token", rt2.as_str())];
+    let refresh = [
+        ("grant_type", "refresh_token"),
+        ("client_id", client.as_str()),
+        ("client_secret", apps.secret.as_str()),
+        ("refresh_token", rt2.as_str()),
+    ];
     let r = crate::oauth::fixtures::token(&s, &apps.tenant.to_string(), &refresh).await;
-    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["error"], "invalid_grant");
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap()["error"],
+        "invalid_grant"
+    );
     // Junk is answered like a revoked token.
     let r = revoke(client, Some(apps.secret.clone()), "junk".into()).await;
-    assert_eq!(r.status(), 400, "no tenant: /organizations needs a tenant-bound token");
+    assert_eq!(
+        r.status(),
+        400,
+        "no tenant: /organizations needs a tenant-bound token"
+    );
 }
 both_backends!(revocation);

@@ -86,11 +86,16 @@ pub async fn user(s: &TestServer, t: TenantId, upn: &str) -> ObjectId {
 
 pub async fn setup(s: &TestServer) -> Apps {
     let t = s.running().tenant_id;
-    let domain = s.running().store.list_domains(t).await.unwrap()[0].name.clone();
+    let domain = s.running().store.list_domains(t).await.unwrap()[0]
+        .name
+        .clone();
     let upn = format!("ada@{domain}");
     let user = user(s, t, &upn).await;
     let mut public_settings = ApplicationSettings::default();
-    public_settings.public_client.redirect_uris.push(NATIVE_REDIRECT.into());
+    public_settings
+        .public_client
+        .redirect_uris
+        .push(NATIVE_REDIRECT.into());
     let public = app("Native Notes", public_settings);
     register(s, t, &public).await;
     let mut conf_settings = ApplicationSettings::default();
@@ -108,7 +113,13 @@ pub async fn setup(s: &TestServer) -> Apps {
     };
     s.running()
         .store
-        .add_password_credential(t, conf.id, &cred, &tessera_crypto::secret_digest(secret.expose()), time::OffsetDateTime::UNIX_EPOCH)
+        .add_password_credential(
+            t,
+            conf.id,
+            &cred,
+            &tessera_crypto::secret_digest(secret.expose()),
+            time::OffsetDateTime::UNIX_EPOCH,
+        )
         .await
         .unwrap();
     Apps {
@@ -142,7 +153,11 @@ impl Browser {
     }
 
     fn cookie_header(&self) -> String {
-        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 
     fn keep(&mut self, r: &reqwest::Response) {
@@ -159,8 +174,18 @@ impl Browser {
     }
 
     pub async fn get(&mut self, path_or_url: &str) -> reqwest::Response {
-        let url = if path_or_url.starts_with("http") { path_or_url.to_string() } else { format!("{}{path_or_url}", self.base) };
-        let r = self.http.get(url).header("cookie", self.cookie_header()).send().await.unwrap();
+        let url = if path_or_url.starts_with("http") {
+            path_or_url.to_string()
+        } else {
+            format!("{}{path_or_url}", self.base)
+        };
+        let r = self
+            .http
+            .get(url)
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .unwrap();
         self.keep(&r);
         r
     }
@@ -214,11 +239,18 @@ pub fn location_params(r: &reqwest::Response) -> BTreeMap<String, String> {
 }
 
 pub fn form_urlencoded_parse(q: &str) -> BTreeMap<String, String> {
-    url::form_urlencoded::parse(q.as_bytes()).into_owned().collect()
+    url::form_urlencoded::parse(q.as_bytes())
+        .into_owned()
+        .collect()
 }
 
 /// An authorize URL (path) for `client` with `extra` parameters.
-pub fn authorize_path(tenant: TenantId, client: AppId, redirect: &str, extra: &[(&str, &str)]) -> String {
+pub fn authorize_path(
+    tenant: TenantId,
+    client: AppId,
+    redirect: &str,
+    extra: &[(&str, &str)],
+) -> String {
     let mut q = url::form_urlencoded::Serializer::new(String::new());
     q.append_pair("client_id", &client.to_string())
         .append_pair("redirect_uri", redirect);
@@ -232,11 +264,25 @@ pub fn authorize_path(tenant: TenantId, client: AppId, redirect: &str, extra: &[
 }
 
 /// Signs in on the page in `r` (status 200) and returns the next response.
-pub async fn sign_in(b: &mut Browser, page: String, upn: &str, password: &str) -> reqwest::Response {
+pub async fn sign_in(
+    b: &mut Browser,
+    page: String,
+    upn: &str,
+    password: &str,
+) -> reqwest::Response {
     let act = action(&page).expect("a form");
     let ctx = input(&page, "ctx").expect("ctx");
     let csrf = input(&page, "csrf").expect("csrf");
-    b.post(&act, &[("ctx", &ctx), ("csrf", &csrf), ("username", upn), ("password", password)]).await
+    b.post(
+        &act,
+        &[
+            ("ctx", &ctx),
+            ("csrf", &csrf),
+            ("username", upn),
+            ("password", password),
+        ],
+    )
+    .await
 }
 
 /// Accepts the consent page in `page`.
@@ -244,12 +290,24 @@ pub async fn accept(b: &mut Browser, page: String, decision: &str) -> reqwest::R
     let act = action(&page).expect("a form");
     let ctx = input(&page, "ctx").expect("ctx");
     let csrf = input(&page, "csrf").expect("csrf");
-    b.post(&act, &[("ctx", &ctx), ("csrf", &csrf), ("decision", decision)]).await
+    b.post(
+        &act,
+        &[("ctx", &ctx), ("csrf", &csrf), ("decision", decision)],
+    )
+    .await
 }
 
 /// Walks authorize → sign-in → (consent) to the code.
-pub async fn code_for(b: &mut Browser, apps: &Apps, client: AppId, redirect: &str, extra: &[(&str, &str)]) -> BTreeMap<String, String> {
-    let r = b.get(&authorize_path(apps.tenant, client, redirect, extra)).await;
+pub async fn code_for(
+    b: &mut Browser,
+    apps: &Apps,
+    client: AppId,
+    redirect: &str,
+    extra: &[(&str, &str)],
+) -> BTreeMap<String, String> {
+    let r = b
+        .get(&authorize_path(apps.tenant, client, redirect, extra))
+        .await;
     let r = if r.status() == 200 {
         let page = r.text().await.unwrap();
         if page.contains("name=\"password\"") {
@@ -267,11 +325,20 @@ pub async fn code_for(b: &mut Browser, apps: &Apps, client: AppId, redirect: &st
     } else {
         r
     };
-    assert!(r.status().is_redirection(), "expected a redirect, got {}", r.status());
+    assert!(
+        r.status().is_redirection(),
+        "expected a redirect, got {}",
+        r.status()
+    );
     location_params(&r)
 }
 
 pub fn jwt_claims(token: &str) -> serde_json::Value {
     let p = token.split('.').nth(1).unwrap();
-    serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(p).unwrap()).unwrap()
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(p)
+            .unwrap(),
+    )
+    .unwrap()
 }
