@@ -3,27 +3,12 @@
 //! not revocable one by one here; an unknown or foreign token is answered
 //! like a revoked one (200), so the endpoint reveals nothing.
 use crate::client_auth::AuthenticatedClient;
-use crate::request::{client_auth, missing, unique_form, ClientAuth};
 use crate::{OAuthError, TokenContext};
 use tessera_model::TenantId;
 
-#[derive(Debug)]
-pub struct RevokeRequest {
-    pub token: String,
-    pub client: ClientAuth,
-}
-
-impl RevokeRequest {
-    pub fn parse(
-        pairs: Vec<(String, String)>,
-        basic: Option<(String, String)>,
-    ) -> Result<Self, OAuthError> {
-        let mut form = unique_form(pairs)?;
-        let client = client_auth(&mut form, basic)?;
-        let token = form.remove("token").ok_or_else(|| missing("token"))?;
-        Ok(Self { token, client })
-    }
-}
+/// A revocation request has the same shape as an introspection request:
+/// `token` and the client's authentication.
+pub use crate::introspect::IntrospectRequest as RevokeRequest;
 
 pub async fn revoke(
     ctx: &TokenContext<'_>,

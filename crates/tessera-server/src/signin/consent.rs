@@ -3,7 +3,7 @@
 //! oauth2PermissionGrants — for the user, or with an administrator's "on
 //! behalf of your organization", for everyone — and, for a multi-tenant
 //! application's first use in a tenant, its service principal is created.
-use super::{describe, login, pages, proceed, request_id, start, Flow, Progress, Signed};
+use super::{describe, login, pages, proceed, request_id, Flow, Progress, Signed};
 use crate::clock::SystemClock;
 use crate::state::AppState;
 use axum::body::Bytes;
@@ -65,22 +65,8 @@ pub async fn submit(
     body: Bytes,
 ) -> Response {
     let rid = request_id(&headers);
-    let Some(form) = super::is_form(&headers)
-        .then(|| super::read_form(&body))
-        .flatten()
-    else {
-        return pages::error(
-            StatusCode::BAD_REQUEST,
-            "The consent form is malformed.",
-            &rid,
-        );
-    };
-    if !login::csrf_valid(&s, &headers, form.get("csrf")) {
-        return login::csrf_failure(&headers);
-    }
-    let ctx = form.get("ctx").map(String::as_str).unwrap_or("");
-    let flow = match start(&s, &segment, &headers, ctx.as_bytes(), true).await {
-        Ok(f) => f,
+    let (form, flow) = match super::posted(&s, &segment, &headers, &body, "consent").await {
+        Ok(p) => p,
         Err(res) => return res,
     };
     let Some(signed) = super::current_session(&s, &headers, flow.path_tenant).await else {

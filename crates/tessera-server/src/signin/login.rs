@@ -2,7 +2,7 @@
 //! name with back-off (known or unknown names alike), Argon2id off the async
 //! runtime and bounded by a semaphore, the same message and the same work for
 //! a wrong password and an unknown user.
-use super::{cookies, pages, proceed, request_id, start, Flow, Progress, Signed};
+use super::{cookies, pages, proceed, request_id, Flow, Progress, Signed};
 use crate::clock::SystemClock;
 use crate::state::AppState;
 use crate::tenant::PathTenant;
@@ -97,23 +97,8 @@ pub async fn submit(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let rid = request_id(&headers);
-    let Some(form) = super::is_form(&headers)
-        .then(|| super::read_form(&body))
-        .flatten()
-    else {
-        return pages::error(
-            StatusCode::BAD_REQUEST,
-            "The sign-in form is malformed.",
-            &rid,
-        );
-    };
-    if !csrf_valid(&s, &headers, form.get("csrf")) {
-        return csrf_failure(&headers);
-    }
-    let ctx = form.get("ctx").map(String::as_str).unwrap_or("");
-    let flow = match start(&s, &segment, &headers, ctx.as_bytes(), true).await {
-        Ok(f) => f,
+    let (form, flow) = match super::posted(&s, &segment, &headers, &body, "sign-in").await {
+        Ok(p) => p,
         Err(res) => return res,
     };
     let username = form.get("username").map(|u| u.trim()).unwrap_or("");

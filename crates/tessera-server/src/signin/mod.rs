@@ -208,6 +208,30 @@ pub(crate) async fn start(
     })
 }
 
+/// The common start of the pages' form posts: a well-formed form, a valid
+/// CSRF token, and the original request (`ctx`) still valid.
+pub(crate) async fn posted(
+    s: &AppState,
+    segment: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+    what: &str,
+) -> Result<(BTreeMap<String, String>, Flow), Response> {
+    let Some(form) = is_form(headers).then(|| read_form(body)).flatten() else {
+        return Err(pages::error(
+            StatusCode::BAD_REQUEST,
+            &format!("The {what} form is malformed."),
+            &request_id(headers),
+        ));
+    };
+    if !login::csrf_valid(s, headers, form.get("csrf")) {
+        return Err(login::csrf_failure(headers));
+    }
+    let ctx = form.get("ctx").map(String::as_str).unwrap_or("");
+    let flow = start(s, segment, headers, ctx.as_bytes(), true).await?;
+    Ok((form, flow))
+}
+
 fn path_issuer(s: &AppState, t: PathTenant) -> Option<String> {
     match t {
         PathTenant::Tenant(t) => Some(tessera_oauth::token::issuer(&s.public_url, t)),
