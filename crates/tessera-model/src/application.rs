@@ -106,6 +106,9 @@ pub struct ApplicationSettings {
     /// None, SecurityGroup, DirectoryRole, ApplicationGroup or All.
     pub group_membership_claims: Option<String>,
     pub publisher_domain: Option<String>,
+    /// Graph's "Allow public client flows": whether the device code grant
+    /// may be used without a client credential.
+    pub is_fallback_public_client: Option<bool>,
     #[serde(default)]
     pub optional_claims: Option<serde_json::Value>,
 }

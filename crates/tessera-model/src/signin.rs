@@ -79,3 +79,47 @@ pub struct Throttle {
     pub failures: u32,
     pub locked_until: Option<OffsetDateTime>,
 }
+
+/// Where a device authorization (RFC 8628) stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeviceStatus {
+    /// Waiting for a user to enter the code and sign in.
+    Pending,
+    /// A user signed in and approved: the device may redeem its code once.
+    Approved(DeviceApproval),
+    /// The user cancelled.
+    Denied,
+    /// The device redeemed the approval.
+    Redeemed,
+}
+
+/// Who approved a device authorization, and how they had signed in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceApproval {
+    /// The user's tenant: may differ from the record's for a multi-tenant app.
+    pub tenant: crate::TenantId,
+    pub user_id: ObjectId,
+    pub session_id: ObjectId,
+    pub auth_time: OffsetDateTime,
+    pub amr: Vec<String>,
+}
+
+/// A device authorization: the device polls with `device_code` (stored as
+/// its digest); a user enters `user_code` on `/devicelogin`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceCodeRecord {
+    /// Also the family id of the refresh tokens it leads to.
+    pub id: ObjectId,
+    pub digest: Vec<u8>,
+    /// Normalised (upper case, no separators).
+    pub user_code: String,
+    pub client_id: AppId,
+    /// The scopes asked for, space-separated, as the client sent them.
+    pub scope: String,
+    /// Users of this tenant only; `None` for `common`/`organizations`.
+    pub user_tenant: Option<crate::TenantId>,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    pub last_poll_at: Option<OffsetDateTime>,
+    pub status: DeviceStatus,
+}

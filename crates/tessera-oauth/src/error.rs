@@ -15,6 +15,11 @@ pub enum ErrorCode {
     InvalidScope,
     ServerError,
     TemporarilyUnavailable,
+    /// RFC 8628 §3.5: the device flow's polling answers.
+    AuthorizationPending,
+    SlowDown,
+    AccessDenied,
+    ExpiredToken,
 }
 
 impl ErrorCode {
@@ -28,6 +33,10 @@ impl ErrorCode {
             Self::InvalidScope => "invalid_scope",
             Self::ServerError => "server_error",
             Self::TemporarilyUnavailable => "temporarily_unavailable",
+            Self::AuthorizationPending => "authorization_pending",
+            Self::SlowDown => "slow_down",
+            Self::AccessDenied => "access_denied",
+            Self::ExpiredToken => "expired_token",
         }
     }
 
@@ -97,6 +106,11 @@ catalogue! {
     SCOPE_INVALID = 70011, InvalidScope, "The provided value for the input parameter 'scope' is not valid.";
     SCOPE_SEVERAL_RESOURCES = 28000, InvalidScope, "The scopes name more than one resource; request tokens for one resource at a time.";
     PUBLIC_CLIENT_NOT_ALLOWED = 9900015, UnauthorizedClient, "This grant was issued to a confidential client: present the client's credential.";
+    DEVICE_PENDING = 70016, AuthorizationPending, "The user has not finished signing in on the device login page yet; keep polling at the given interval.";
+    DEVICE_SLOW_DOWN = 9900016, SlowDown, "Polling too fast: wait at least 5 more seconds between requests.";
+    DEVICE_DECLINED = 9900017, AccessDenied, "The user declined the sign-in on the device login page.";
+    DEVICE_EXPIRED = 70019, ExpiredToken, "The device code has expired; start a new device authorization.";
+    DEVICE_CODE_INVALID = 70018, InvalidGrant, "The device code is not valid: unknown, already redeemed, issued to another client, or issued in another tenant.";
     SERVER_ERROR = 90033, ServerError, "A transient error occurred on the server; try again.";
     UNAVAILABLE = 9900006, TemporarilyUnavailable, "The service is temporarily unavailable; try again shortly.";
 }

@@ -10,6 +10,7 @@ pub mod assertion;
 pub mod authorize;
 pub mod client_auth;
 pub mod delegated;
+pub mod device;
 pub mod directory;
 pub mod discovery;
 pub mod error;
@@ -93,6 +94,13 @@ pub async fn token(
                 client_info: client_info.as_deref() == Some("1"),
             };
             grants::refresh_token::grant(ctx, tenant, &client, r, rng).await
+        }
+        GrantRequest::DeviceCode {
+            device_code,
+            client_info,
+        } => {
+            let info = client_info.as_deref() == Some("1");
+            grants::device_code::grant(ctx, tenant, &client, &device_code, info, rng).await
         }
     }
 }

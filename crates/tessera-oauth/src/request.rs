@@ -24,6 +24,11 @@ pub enum GrantRequest {
         scope: Option<String>,
         client_info: Option<String>,
     },
+    #[serde(rename = "urn:ietf:params:oauth:grant-type:device_code")]
+    DeviceCode {
+        device_code: String,
+        client_info: Option<String>,
+    },
 }
 
 impl GrantRequest {
@@ -32,12 +37,20 @@ impl GrantRequest {
         match self {
             Self::AuthorizationCode { code, .. } => crate::token::token_tenant(code),
             Self::RefreshToken { refresh_token, .. } => crate::token::token_tenant(refresh_token),
+            Self::DeviceCode { device_code, .. } => crate::token::token_tenant(device_code),
             Self::ClientCredentials { .. } => None,
         }
     }
 }
 
-const KNOWN_GRANTS: &[&str] = &["client_credentials", "authorization_code", "refresh_token"];
+const KNOWN_GRANTS: &[&str] = &[
+    "client_credentials",
+    "authorization_code",
+    "refresh_token",
+    DEVICE_CODE_GRANT,
+];
+
+pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
 /// How a client presented itself: HTTP Basic (RFC 6749 §2.3.1, both parts
 /// form-urlencoded), or `client_id`/`client_secret` in the body.

@@ -123,6 +123,34 @@ pub struct UserGrant<'a> {
     pub client_info: bool,
 }
 
+impl<'a> UserGrant<'a> {
+    /// `resolved`'s scopes granted to `user` for `client`; the caller sets
+    /// how the user signed in (`session_id`, `auth_time`, `amr`, `nonce`).
+    pub fn for_client(
+        tenant: TenantId,
+        client: &'a crate::client_auth::AuthenticatedClient,
+        user: &'a User,
+        resolved: &crate::delegated::Resolved,
+        client_info: bool,
+    ) -> Self {
+        Self {
+            tenant,
+            client: &client.app,
+            azpacr: client.method.azpacr(),
+            user,
+            resource: resolved.requested.resource,
+            scp: resolved.scp(),
+            scope_answer: resolved.answer(),
+            id_token: resolved.requested.wants("openid"),
+            nonce: None,
+            session_id: None,
+            auth_time: OffsetDateTime::UNIX_EPOCH,
+            amr: vec![],
+            client_info,
+        }
+    }
+}
+
 /// What the directory says about a user, for claims.
 struct Directory {
     groups: Vec<ObjectId>,

@@ -12,6 +12,7 @@ use axum::{Json, Router};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use tessera_model::{Clock, TenantId};
+use tessera_oauth::directory::Directory;
 use tessera_oauth::error::{self as e, OAuthError};
 use tessera_oauth::introspect::{self, IntrospectRequest};
 use tessera_oauth::{TokenContext, TokenRequest};
@@ -26,6 +27,7 @@ pub fn routes() -> Router<AppState> {
         .route("/{tenant}/oauth2/v2.0/token", post(token))
         .route("/{tenant}/oauth2/v2.0/introspect", post(introspect))
         .route("/{tenant}/oauth2/v2.0/revoke", post(revoke))
+        .route("/{tenant}/oauth2/v2.0/devicecode", post(devicecode))
 }
 
 async fn discovery(
@@ -93,7 +95,15 @@ async fn token(
 ) -> Response {
     form_endpoint(&headers, &body, |pairs, basic| async move {
         let req = TokenRequest::parse(pairs, basic)?;
-        let p = prepare_for(&s, &segment, "token", req.grant.tenant_hint()).await?;
+        let hint = match &req.grant {
+            // An approved device code is served in the approving user's tenant.
+            tessera_oauth::GrantRequest::DeviceCode { device_code, .. } => {
+                tessera_oauth::grants::device_code::serving_tenant(s.store.as_ref(), device_code)
+                    .await?
+            }
+            g => g.tenant_hint(),
+        };
+        let p = prepare_for(&s, &segment, "token", hint).await?;
         tessera_oauth::token(&p.context(&s), p.tenant, req, &mut rand::rngs::OsRng).await
     })
     .await
@@ -141,6 +151,44 @@ async fn revoke(
             tessera_oauth::client_auth::identify(&ctx, p.tenant, &req.client, true).await?;
         tessera_oauth::revoke::revoke(&ctx, p.tenant, &caller, &req.token).await?;
         Ok(serde_json::json!({}))
+    })
+    .await
+}
+
+/// RFC 8628 device authorization. On `common`/`organizations` the record
+/// lives in the client's home tenant and users of any tenant may approve.
+async fn devicecode(
+    State(s): State<AppState>,
+    Path(segment): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    form_endpoint(&headers, &body, |pairs, basic| async move {
+        let req = tessera_oauth::device::DeviceRequest::parse(pairs, basic)?;
+        let path = s.directory.tenant(&segment).await?;
+        let home = match req.client.client_id.as_deref().map(str::parse) {
+            Some(Ok(id)) => s.directory.client(id).await?.map(|c| c.home_tenant),
+            _ => None,
+        };
+        let hint = match path {
+            PathTenant::Common => Some(home.ok_or_else(|| OAuthError::new(e::CLIENT_NOT_FOUND))?),
+            _ => None,
+        };
+        let p = prepare_for(&s, &segment, "devicecode", hint).await?;
+        let user_tenant = match path {
+            PathTenant::Tenant(t) => Some(t),
+            _ => None,
+        };
+        let uri = format!("{}/devicelogin", s.public_url);
+        tessera_oauth::device::start(
+            &p.context(&s),
+            p.tenant,
+            user_tenant,
+            &req,
+            &uri,
+            &mut rand::rngs::OsRng,
+        )
+        .await
     })
     .await
 }

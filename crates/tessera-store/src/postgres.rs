@@ -1,5 +1,5 @@
 //! The scale-out backend: PostgreSQL, shared by any number of stateless nodes.
-use crate::sql::{impl_apps, impl_directory, impl_grants, impl_signin};
+use crate::sql::{impl_apps, impl_device, impl_directory, impl_grants, impl_signin};
 use crate::{Backend, ConnectOptions, OpsStore, SchemaStatus, StoreError, StoreResult};
 use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -55,6 +55,7 @@ impl_directory!(PgStore, Postgres);
 impl_apps!(PgStore, Postgres);
 impl_grants!(PgStore, Postgres);
 impl_signin!(PgStore, Postgres);
+impl_device!(PgStore, Postgres);
 
 #[async_trait]
 impl OpsStore for PgStore {

@@ -383,6 +383,52 @@ pub trait SignInStore: Send + Sync {
         lock_for: &(dyn Fn(u32) -> Option<time::Duration> + Send + Sync),
     ) -> StoreResult<Throttle>;
     async fn clear_sign_in_failures(&self, t: TenantId, key: &str) -> StoreResult<()>;
+    /// The applications a session obtained codes or device approvals for
+    /// (whose front-channel logout URLs logout calls).
+    async fn session_clients(&self, t: TenantId, session: ObjectId) -> StoreResult<Vec<AppId>>;
+}
+
+/// Device authorizations (RFC 8628).
+#[async_trait]
+pub trait DeviceStore: Send + Sync {
+    async fn insert_device_code(&self, t: TenantId, d: &DeviceCodeRecord) -> StoreResult<()>;
+    /// The record a user code names, and its tenant. The one lookup not
+    /// scoped by tenant (like resolving a domain): `/devicelogin` is the same
+    /// page for every tenant, as Entra's is. User codes are unique.
+    async fn device_code_by_user_code(
+        &self,
+        user_code: &str,
+    ) -> StoreResult<Option<(TenantId, DeviceCodeRecord)>>;
+    async fn get_device_code(
+        &self,
+        t: TenantId,
+        digest: &[u8],
+    ) -> StoreResult<Option<DeviceCodeRecord>>;
+    /// Approves (`Some`) or denies (`None`) a pending, unexpired record;
+    /// `false` when it was no longer pending.
+    async fn decide_device_code(
+        &self,
+        t: TenantId,
+        id: ObjectId,
+        approval: Option<&DeviceApproval>,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool>;
+    /// Records a poll; returns the previous poll's time (for `slow_down`).
+    async fn poll_device_code(
+        &self,
+        t: TenantId,
+        id: ObjectId,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<OffsetDateTime>>;
+    /// Marks an approved record redeemed and stores `refresh` (in the
+    /// approving user's tenant) in one transaction; `false` when it was
+    /// redeemed already.
+    async fn redeem_device_code(
+        &self,
+        t: TenantId,
+        id: ObjectId,
+        refresh: Option<(TenantId, &RefreshTokenRecord)>,
+    ) -> StoreResult<bool>;
 }
 
 #[async_trait]
@@ -404,6 +450,7 @@ pub trait Store:
     + GrantStore
     + KeyStore
     + SignInStore
+    + DeviceStore
     + ChangeStore
     + 'static
 {
@@ -418,6 +465,7 @@ impl<T> Store for T where
         + GrantStore
         + KeyStore
         + SignInStore
+        + DeviceStore
         + ChangeStore
         + 'static
 {

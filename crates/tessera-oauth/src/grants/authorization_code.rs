@@ -79,19 +79,11 @@ pub async fn grant(
     )
     .await?;
     let g = UserGrant {
-        tenant,
-        client: &client.app,
-        azpacr: client.method.azpacr(),
-        user: &user,
-        resource: resolved.requested.resource,
-        scp: resolved.scp(),
-        scope_answer: resolved.answer(),
-        id_token: resolved.requested.wants("openid"),
         nonce: code.nonce.clone(),
         session_id: code.session_id,
         auth_time: code.auth_time,
         amr: code.amr.clone(),
-        client_info: r.client_info,
+        ..UserGrant::for_client(tenant, client, &user, &resolved, r.client_info)
     };
     let mut answer = user_token::mint(ctx, &g, rng).await?;
     let refresh = resolved.requested.wants("offline_access").then(|| {

@@ -83,19 +83,10 @@ pub async fn grant(
         }
     }
     let g = UserGrant {
-        tenant,
-        client: &client.app,
-        azpacr: client.method.azpacr(),
-        user: &user,
-        resource: resolved.requested.resource,
-        scp: resolved.scp(),
-        scope_answer: resolved.answer(),
-        id_token: resolved.requested.wants("openid"),
-        nonce: None,
         session_id: old.session_id,
         auth_time: old.auth_time,
         amr: old.amr.clone(),
-        client_info: r.client_info,
+        ..UserGrant::for_client(tenant, client, &user, &resolved, r.client_info)
     };
     let mut answer = user_token::mint(ctx, &g, rng).await?;
     let (value, mut new) = user_token::new_refresh_token(

@@ -77,6 +77,9 @@ pub async fn submit(
     match form.get("decision").map(String::as_str) {
         Some("accept") => {}
         Some("cancel") => {
+            if let Some(d) = &flow.device {
+                return super::device::declined(&s, &headers, &flow, d).await;
+            }
             let iss = Some(tessera_oauth::token::issuer(&s.public_url, t));
             return super::fail(
                 &flow,

@@ -6,6 +6,7 @@
 //! engine's (`tessera_oauth::interaction`); this module renders and routes.
 pub mod consent;
 pub mod cookies;
+pub mod device;
 pub mod login;
 pub mod pages;
 
@@ -34,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/{tenant}/login", post(login::submit))
         .route("/{tenant}/consent", post(consent::submit))
+        .route("/devicelogin", get(device::page).post(device::submit))
         .route("/static/tessera.css", get(pages::stylesheet))
 }
 
@@ -46,6 +48,9 @@ pub(crate) struct Flow {
     pub ctx: String,
     /// Whether this step answers a form post (then redirects are 303).
     pub via_post: bool,
+    /// For a device's sign-in (`/devicelogin`): the device authorization to
+    /// approve instead of answering a redirect URI.
+    pub device: Option<device::DeviceRef>,
 }
 
 /// A signed-in browser: its live session, the user and their tenant.
@@ -205,6 +210,7 @@ pub(crate) async fn start(
         req,
         ctx,
         via_post,
+        device: None,
     })
 }
 
@@ -228,7 +234,11 @@ pub(crate) async fn posted(
         return Err(login::csrf_failure(headers));
     }
     let ctx = form.get("ctx").map(String::as_str).unwrap_or("");
-    let flow = start(s, segment, headers, ctx.as_bytes(), true).await?;
+    let device_code = read_form(ctx.as_bytes()).and_then(|c| c.get("device").cloned());
+    let flow = match device_code {
+        Some(code) => device::flow_for(s, headers, &code).await?,
+        None => start(s, segment, headers, ctx.as_bytes(), true).await?,
+    };
     Ok((form, flow))
 }
 
@@ -324,6 +334,10 @@ fn fail(
     issuer: Option<String>,
     extra: Vec<(HeaderName, HeaderValue)>,
 ) -> Response {
+    if flow.device.is_some() {
+        // A device has no redirect URI: the user reads the error here.
+        return pages::error(StatusCode::BAD_REQUEST, description, "");
+    }
     let a = ClientAnswer::error(
         &flow.req.redirect_uri,
         flow.req.response_mode,
@@ -448,6 +462,9 @@ pub(crate) async fn proceed(
         }
         Decision::Fail(e, d) => fail(&flow, e, d, iss, extra),
         Decision::Issue => {
+            if let Some(d) = &flow.device {
+                return device::approve(s, headers, &flow, d, &signed, extra).await;
+            }
             let (code, record) = tessera_oauth::interaction::new_code(
                 t,
                 &flow.req,

@@ -25,6 +25,10 @@ fn env() -> &'static Environment<'static> {
                 include_str!("../../templates/form_post.html"),
             ),
             ("message.html", include_str!("../../templates/message.html")),
+            (
+                "devicelogin.html",
+                include_str!("../../templates/devicelogin.html"),
+            ),
         ] {
             if let Err(e) = env.add_template(name, src) {
                 tracing::error!(template = name, error = %e, "template does not parse");
@@ -141,6 +145,7 @@ mod tests {
             "error.html",
             "form_post.html",
             "message.html",
+            "devicelogin.html",
         ] {
             assert!(env().get_template(t).is_ok(), "{t}");
         }

@@ -56,12 +56,14 @@ pub(crate) fn expect_one(rows: u64) -> crate::StoreResult<()> {
 }
 
 pub(crate) mod apps;
+pub(crate) mod device;
 pub(crate) mod directory;
 pub(crate) mod grants;
 pub(crate) mod rows;
 pub(crate) mod signin;
 
 pub(crate) use apps::impl_apps;
+pub(crate) use device::impl_device;
 pub(crate) use directory::impl_directory;
 pub(crate) use grants::impl_grants;
 pub(crate) use rows::*;

@@ -336,3 +336,35 @@ pub(crate) fn refresh_token(r: &impl Get) -> StoreResult<RefreshTokenRecord> {
         revoked_at: r.opt_int("revoked_at")?.map(from_millis),
     })
 }
+
+pub(crate) const DEVICE_COLUMNS: &str =
+    "id, digest, user_code, client_id, scope, user_tenant, created_at, expires_at, \
+     last_poll_at, status, approved_tenant, user_id, session_id, auth_time, amr";
+
+pub(crate) fn device_code(r: &impl Get) -> StoreResult<DeviceCodeRecord> {
+    let status = match r.str("status")?.as_str() {
+        "pending" => DeviceStatus::Pending,
+        "denied" => DeviceStatus::Denied,
+        "redeemed" => DeviceStatus::Redeemed,
+        "approved" => DeviceStatus::Approved(DeviceApproval {
+            tenant: guid(r, "approved_tenant")?,
+            user_id: guid(r, "user_id")?,
+            session_id: guid(r, "session_id")?,
+            auth_time: instant(r, "auth_time")?,
+            amr: amr(r)?,
+        }),
+        other => return Err(StoreError::Corrupt(format!("bad device status {other:?}"))),
+    };
+    Ok(DeviceCodeRecord {
+        id: guid(r, "id")?,
+        digest: r.bytes("digest")?,
+        user_code: r.str("user_code")?,
+        client_id: guid(r, "client_id")?,
+        scope: r.str("scope")?,
+        user_tenant: opt_guid(r, "user_tenant")?,
+        created_at: instant(r, "created_at")?,
+        expires_at: instant(r, "expires_at")?,
+        last_poll_at: r.opt_int("last_poll_at")?.map(from_millis),
+        status,
+    })
+}

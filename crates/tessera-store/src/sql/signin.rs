@@ -270,6 +270,18 @@ macro_rules! impl_signin {
                 Ok(tessera_model::Throttle { failures, locked_until })
             }
 
+            async fn session_clients(&self, t: tessera_model::TenantId, session: tessera_model::ObjectId) -> $crate::StoreResult<Vec<tessera_model::AppId>> {
+                let rows = sqlx::query(
+                    "SELECT client_id FROM authorization_codes WHERE tenant_id = $1 AND session_id = $2 \
+                     UNION SELECT client_id FROM device_codes WHERE approved_tenant = $1 AND session_id = $2",
+                )
+                .bind(t.to_string())
+                .bind(session.to_string())
+                .fetch_all(self.read())
+                .await?;
+                rows.iter().map(|r| $crate::sql::rows::guid(r, "client_id")).collect()
+            }
+
             async fn clear_sign_in_failures(&self, t: tessera_model::TenantId, key: &str) -> $crate::StoreResult<()> {
                 let mut tx = self.begin_write().await?;
                 sqlx::query("DELETE FROM sign_in_throttle WHERE tenant_id = $1 AND account_key = $2")

@@ -42,3 +42,15 @@ async fn openid_client_code_flow(b: TestBackend) {
     assert!(out.contains("OK openid-client userinfo"), "{out}");
 }
 both_backends!(openid_client_code_flow);
+
+async fn msal_python_device_flow(b: TestBackend) {
+    let out = run(
+        b,
+        env_path("TESSERA_TEST_PYTHON"),
+        clients_dir().join("msal_device_flow.py"),
+    )
+    .await;
+    assert!(out.contains("OK msal device flow"), "{out}");
+    assert!(out.contains("OK msal device silent refresh"), "{out}");
+}
+both_backends!(msal_python_device_flow);

@@ -91,7 +91,10 @@ pub async fn setup(s: &TestServer) -> Apps {
         .clone();
     let upn = format!("ada@{domain}");
     let user = user(s, t, &upn).await;
-    let mut public_settings = ApplicationSettings::default();
+    let mut public_settings = ApplicationSettings {
+        is_fallback_public_client: Some(true),
+        ..Default::default()
+    };
     public_settings
         .public_client
         .redirect_uris

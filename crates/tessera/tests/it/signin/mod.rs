@@ -2,5 +2,6 @@
 //! refresh tokens, and the attacks the sign-in issue lists.
 mod attacks;
 mod clients;
+mod device;
 mod fixtures;
 mod flow;

@@ -1,0 +1,29 @@
+-- Device authorizations (RFC 8628) and what RP-initiated logout needs (postgres).
+-- Keep in step with the other backend's 0003_device_codes.sql.
+
+CREATE TABLE device_codes (
+    tenant_id      TEXT NOT NULL REFERENCES tenants(id),
+    id             TEXT NOT NULL,
+    digest         BYTEA NOT NULL,
+    -- Unique across tenants: /devicelogin finds the record by it alone.
+    user_code      TEXT NOT NULL UNIQUE,
+    client_id      TEXT NOT NULL,
+    scope          TEXT NOT NULL,
+    user_tenant    TEXT,
+    created_at     BIGINT NOT NULL,
+    expires_at     BIGINT NOT NULL,
+    last_poll_at   BIGINT,
+    -- pending, approved, denied, redeemed
+    status         TEXT NOT NULL,
+    approved_tenant TEXT,
+    user_id        TEXT,
+    session_id     TEXT,
+    auth_time      BIGINT,
+    amr            TEXT,
+    PRIMARY KEY (tenant_id, id)
+);
+CREATE UNIQUE INDEX device_codes_digest ON device_codes(tenant_id, digest);
+CREATE INDEX device_codes_expiry ON device_codes(expires_at);
+
+-- Which applications a session signed in to (front-channel logout).
+CREATE INDEX authorization_codes_session ON authorization_codes(tenant_id, session_id);
