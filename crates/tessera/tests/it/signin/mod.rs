@@ -1,6 +1,7 @@
 //! User sign-in over real sockets: the authorization code flow, its pages,
 //! refresh tokens, and the attacks the sign-in issue lists.
 mod attacks;
+mod browser;
 mod clients;
 mod device;
 mod fixtures;

@@ -1,0 +1,1 @@
+//! Filled in by the headless-Chromium test (see the helper task).
