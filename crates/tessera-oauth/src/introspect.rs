@@ -58,6 +58,16 @@ pub fn verified_claims(
     issuer: &str,
     now: i64,
 ) -> Option<Value> {
+    let claims = signed_claims(token, published_jwks, issuer)?;
+    let exp = claims["exp"].as_i64()?;
+    let nbf = claims["nbf"].as_i64().unwrap_or(0);
+    (now < exp && nbf <= now + 60).then_some(claims)
+}
+
+/// The claims of a token this tenant signed, whatever its lifetime (an
+/// expired ID token still names who it was issued to: logout's
+/// `id_token_hint`).
+pub fn signed_claims(token: &str, published_jwks: &[Value], issuer: &str) -> Option<Value> {
     let header = jsonwebtoken::decode_header(token).ok()?;
     // Only the algorithms Tessera signs with; `none` and HMAC never verify.
     if !matches!(
@@ -78,10 +88,7 @@ pub fn verified_claims(
     v.validate_exp = false;
     v.required_spec_claims.clear();
     v.set_issuer(&[issuer]);
-    let claims: Value = jsonwebtoken::decode(token, &key, &v).ok()?.claims;
-    let exp = claims["exp"].as_i64()?;
-    let nbf = claims["nbf"].as_i64().unwrap_or(0);
-    (now < exp && nbf <= now + 60).then_some(claims)
+    Some(jsonwebtoken::decode(token, &key, &v).ok()?.claims)
 }
 
 trait AlgStr {

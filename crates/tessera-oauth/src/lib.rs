@@ -18,6 +18,7 @@ pub mod grants;
 pub mod interaction;
 pub mod introspect;
 pub mod keys;
+pub mod logout;
 pub mod pkce;
 pub mod redirect;
 pub mod request;

@@ -8,6 +8,7 @@ pub mod consent;
 pub mod cookies;
 pub mod device;
 pub mod login;
+pub mod logout;
 pub mod pages;
 
 use crate::clock::SystemClock;
@@ -36,6 +37,10 @@ pub fn routes() -> Router<AppState> {
         .route("/{tenant}/login", post(login::submit))
         .route("/{tenant}/consent", post(consent::submit))
         .route("/devicelogin", get(device::page).post(device::submit))
+        .route(
+            "/{tenant}/oauth2/v2.0/logout",
+            get(logout::get).post(logout::post),
+        )
         .route("/static/tessera.css", get(pages::stylesheet))
 }
 

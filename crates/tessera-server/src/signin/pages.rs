@@ -29,6 +29,7 @@ fn env() -> &'static Environment<'static> {
                 "devicelogin.html",
                 include_str!("../../templates/devicelogin.html"),
             ),
+            ("logout.html", include_str!("../../templates/logout.html")),
         ] {
             if let Err(e) = env.add_template(name, src) {
                 tracing::error!(template = name, error = %e, "template does not parse");
@@ -146,6 +147,7 @@ mod tests {
             "form_post.html",
             "message.html",
             "devicelogin.html",
+            "logout.html",
         ] {
             assert!(env().get_template(t).is_ok(), "{t}");
         }

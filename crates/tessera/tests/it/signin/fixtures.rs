@@ -9,6 +9,7 @@ use tessera_testkit::TestServer;
 pub const PASSWORD: &str = "correct horse battery staple 42";
 pub const WEB_REDIRECT: &str = "https://app.example/cb";
 pub const NATIVE_REDIRECT: &str = "http://localhost";
+pub const WEB_LOGOUT: &str = "https://app.example/signout";
 pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 pub const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 
@@ -103,6 +104,7 @@ pub async fn setup(s: &TestServer) -> Apps {
     register(s, t, &public).await;
     let mut conf_settings = ApplicationSettings::default();
     conf_settings.web.redirect_uris.push(WEB_REDIRECT.into());
+    conf_settings.web.logout_url = Some(WEB_LOGOUT.into());
     conf_settings.publisher_domain = Some(domain);
     let conf = app("Web Ledger", conf_settings);
     register(s, t, &conf).await;

@@ -6,3 +6,4 @@ mod clients;
 mod device;
 mod fixtures;
 mod flow;
+mod logout;
