@@ -111,6 +111,10 @@ catalogue! {
     DEVICE_DECLINED = 9900017, AccessDenied, "The user declined the sign-in on the device login page.";
     DEVICE_EXPIRED = 70019, ExpiredToken, "The device code has expired; start a new device authorization.";
     DEVICE_CODE_INVALID = 70018, InvalidGrant, "The device code is not valid: unknown, already redeemed, issued to another client, or issued in another tenant.";
+    OBO_TOKEN_USE = 9900018, InvalidRequest, "The jwt-bearer grant needs requested_token_use=on_behalf_of.";
+    OBO_ASSERTION_INVALID = 50013, InvalidGrant, "The assertion is not a valid access token of this tenant: bad signature, wrong issuer, or expired.";
+    OBO_AUDIENCE = 9900019, InvalidGrant, "The assertion's audience is not the calling application: a middle tier may only exchange tokens issued to it.";
+    OBO_NOT_USER = 9900020, InvalidGrant, "The assertion is not a user's delegated token; app-only tokens cannot be exchanged on behalf of a user.";
     SERVER_ERROR = 90033, ServerError, "A transient error occurred on the server; try again.";
     UNAVAILABLE = 9900006, TemporarilyUnavailable, "The service is temporarily unavailable; try again shortly.";
 }

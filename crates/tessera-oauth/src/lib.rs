@@ -55,6 +55,9 @@ pub struct TokenContext<'a> {
     pub store: &'a dyn tessera_store::Store,
     /// Key of the pairwise `sub` (derived from the master key).
     pub pairwise_key: &'a [u8],
+    /// The tenant's published JWKS keys, for grants that verify a token of
+    /// ours (on-behalf-of); empty for the others.
+    pub published_keys: &'a [serde_json::Value],
 }
 
 /// The token endpoint: authenticate the client once, then dispatch on the grant.
@@ -64,7 +67,10 @@ pub async fn token(
     req: TokenRequest,
     rng: &mut (impl RngCore + CryptoRng),
 ) -> Result<TokenResponse, OAuthError> {
-    let public_ok = !matches!(req.grant, GrantRequest::ClientCredentials { .. });
+    let public_ok = !matches!(
+        req.grant,
+        GrantRequest::ClientCredentials { .. } | GrantRequest::JwtBearer { .. }
+    );
     let client = client_auth::identify(ctx, tenant, &req.client, public_ok).await?;
     match req.grant {
         GrantRequest::ClientCredentials { scope } => {
@@ -95,6 +101,18 @@ pub async fn token(
                 client_info: client_info.as_deref() == Some("1"),
             };
             grants::refresh_token::grant(ctx, tenant, &client, r, rng).await
+        }
+        GrantRequest::JwtBearer {
+            assertion,
+            scope,
+            requested_token_use,
+        } => {
+            let x = grants::on_behalf_of::Exchange {
+                assertion: &assertion,
+                scope: &scope,
+                requested_token_use: requested_token_use.as_deref(),
+            };
+            grants::on_behalf_of::grant(ctx, tenant, &client, x, rng).await
         }
         GrantRequest::DeviceCode {
             device_code,

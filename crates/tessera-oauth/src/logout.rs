@@ -64,15 +64,7 @@ impl Hint {
 
 /// The tenant an ID token claims to be from (unverified: only to pick the
 /// keys to verify it with on `common`).
-pub fn claimed_tenant(token: &str) -> Option<TenantId> {
-    use base64::Engine;
-    let payload = token.split('.').nth(1)?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload)
-        .ok()?;
-    let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    v["tid"].as_str()?.parse().ok()
-}
+pub use crate::token::jwt_tenant as claimed_tenant;
 
 /// Whether `uri` may be a post-logout redirect for `app`: one of its
 /// registered redirect URIs (as Entra requires), matched as redirects are.

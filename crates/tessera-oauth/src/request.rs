@@ -24,6 +24,12 @@ pub enum GrantRequest {
         scope: Option<String>,
         client_info: Option<String>,
     },
+    #[serde(rename = "urn:ietf:params:oauth:grant-type:jwt-bearer")]
+    JwtBearer {
+        assertion: String,
+        scope: String,
+        requested_token_use: Option<String>,
+    },
     #[serde(rename = "urn:ietf:params:oauth:grant-type:device_code")]
     DeviceCode {
         device_code: String,
@@ -38,6 +44,8 @@ impl GrantRequest {
             Self::AuthorizationCode { code, .. } => crate::token::token_tenant(code),
             Self::RefreshToken { refresh_token, .. } => crate::token::token_tenant(refresh_token),
             Self::DeviceCode { device_code, .. } => crate::token::token_tenant(device_code),
+            // Unverified: only which tenant's keys to verify it with.
+            Self::JwtBearer { assertion, .. } => crate::token::jwt_tenant(assertion),
             Self::ClientCredentials { .. } => None,
         }
     }
@@ -48,7 +56,10 @@ const KNOWN_GRANTS: &[&str] = &[
     "authorization_code",
     "refresh_token",
     DEVICE_CODE_GRANT,
+    JWT_BEARER_GRANT,
 ];
+
+pub const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
 pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 

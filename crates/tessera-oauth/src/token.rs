@@ -73,6 +73,21 @@ pub fn token_tenant(value: &str) -> Option<TenantId> {
     Some(TenantId(id))
 }
 
+/// The `tid` a JWT claims (unverified: only to choose which tenant's keys
+/// verify it, for requests on `common`).
+pub fn jwt_tenant(token: &str) -> Option<TenantId> {
+    use base64::Engine;
+    let payload = token.split('.').nth(1)?;
+    if payload.len() > 16 * 1024 {
+        return None;
+    }
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    v["tid"].as_str()?.parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -104,7 +104,18 @@ async fn token(
             g => g.tenant_hint(),
         };
         let p = prepare_for(&s, &segment, "token", hint).await?;
-        tessera_oauth::token(&p.context(&s), p.tenant, req, &mut rand::rngs::OsRng).await
+        // On-behalf-of verifies an access token of ours: the published keys.
+        let jwks = match req.grant {
+            tessera_oauth::GrantRequest::JwtBearer { .. } => {
+                published_jwks(&s, p.tenant, p.now).await?
+            }
+            _ => vec![],
+        };
+        let ctx = TokenContext {
+            published_keys: &jwks,
+            ..p.context(&s)
+        };
+        tessera_oauth::token(&ctx, p.tenant, req, &mut rand::rngs::OsRng).await
     })
     .await
 }
@@ -300,6 +311,7 @@ impl Prepared {
             replay: s.replay.as_ref(),
             store: s.store.as_ref(),
             pairwise_key: s.signin.pairwise_key.as_ref(),
+            published_keys: &[],
         }
     }
 }

@@ -24,7 +24,7 @@ pub struct Apps {
     pub secret: String,
 }
 
-fn app(name: &str, settings: ApplicationSettings) -> Application {
+pub fn app(name: &str, settings: ApplicationSettings) -> Application {
     let mut rng = rand::rngs::OsRng;
     Application {
         id: ObjectId::random(&mut rng),
@@ -60,6 +60,30 @@ pub async fn register(s: &TestServer, t: TenantId, app: &Application) -> Service
     let sp = sp_for(app, t);
     store.create_service_principal(t, &sp, now).await.unwrap();
     sp
+}
+
+/// A new client secret of application (object) `app`, valid until 2100.
+pub async fn add_secret(s: &TestServer, t: TenantId, app: ObjectId) -> String {
+    let secret = tessera_crypto::ClientSecret::generate(&mut rand::rngs::OsRng);
+    let cred = PasswordCredential {
+        key_id: uuid::Uuid::new_v4(),
+        display_name: None,
+        hint: Some(secret.hint()),
+        start_date_time: time::OffsetDateTime::UNIX_EPOCH,
+        end_date_time: time::macros::datetime!(2100-01-01 0:00 UTC),
+    };
+    s.running()
+        .store
+        .add_password_credential(
+            t,
+            app,
+            &cred,
+            &tessera_crypto::secret_digest(secret.expose()),
+            time::OffsetDateTime::UNIX_EPOCH,
+        )
+        .await
+        .unwrap();
+    secret.expose().to_string()
 }
 
 /// A user with [`PASSWORD`] in tenant `t`.
@@ -108,32 +132,14 @@ pub async fn setup(s: &TestServer) -> Apps {
     conf_settings.publisher_domain = Some(domain);
     let conf = app("Web Ledger", conf_settings);
     register(s, t, &conf).await;
-    let secret = tessera_crypto::ClientSecret::generate(&mut rand::rngs::OsRng);
-    let cred = PasswordCredential {
-        key_id: uuid::Uuid::new_v4(),
-        display_name: None,
-        hint: Some(secret.hint()),
-        start_date_time: time::OffsetDateTime::UNIX_EPOCH,
-        end_date_time: time::macros::datetime!(2100-01-01 0:00 UTC),
-    };
-    s.running()
-        .store
-        .add_password_credential(
-            t,
-            conf.id,
-            &cred,
-            &tessera_crypto::secret_digest(secret.expose()),
-            time::OffsetDateTime::UNIX_EPOCH,
-        )
-        .await
-        .unwrap();
+    let secret = add_secret(s, t, conf.id).await;
     Apps {
         tenant: t,
         upn,
         user,
         public: public.app_id,
         conf: conf.app_id,
-        secret: secret.expose().to_string(),
+        secret,
     }
 }
 

@@ -7,3 +7,4 @@ mod device;
 mod fixtures;
 mod flow;
 mod logout;
+mod obo;
