@@ -123,3 +123,16 @@ pub struct DeviceCodeRecord {
     pub last_poll_at: Option<OffsetDateTime>,
     pub status: DeviceStatus,
 }
+
+/// A pushed authorization request (RFC 9126), until used or expired.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PushedRequest {
+    /// SHA-256 of the `request_uri`'s random part.
+    pub digest: Vec<u8>,
+    pub client_id: AppId,
+    /// The authorization request's parameters, form-encoded.
+    pub params: String,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    pub used_at: Option<OffsetDateTime>,
+}

@@ -115,6 +115,7 @@ catalogue! {
     OBO_ASSERTION_INVALID = 50013, InvalidGrant, "The assertion is not a valid access token of this tenant: bad signature, wrong issuer, or expired.";
     OBO_AUDIENCE = 9900019, InvalidGrant, "The assertion's audience is not the calling application: a middle tier may only exchange tokens issued to it.";
     OBO_NOT_USER = 9900020, InvalidGrant, "The assertion is not a user's delegated token; app-only tokens cannot be exchanged on behalf of a user.";
+    PAR_INVALID = 9900021, InvalidRequest, "The pushed authorization request is not a valid authorization request.";
     SERVER_ERROR = 90033, ServerError, "A transient error occurred on the server; try again.";
     UNAVAILABLE = 9900006, TemporarilyUnavailable, "The service is temporarily unavailable; try again shortly.";
 }

@@ -19,6 +19,7 @@ pub mod interaction;
 pub mod introspect;
 pub mod keys;
 pub mod logout;
+pub mod par;
 pub mod pkce;
 pub mod redirect;
 pub mod request;

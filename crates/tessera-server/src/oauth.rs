@@ -28,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/{tenant}/oauth2/v2.0/introspect", post(introspect))
         .route("/{tenant}/oauth2/v2.0/revoke", post(revoke))
         .route("/{tenant}/oauth2/v2.0/devicecode", post(devicecode))
+        .route("/{tenant}/oauth2/v2.0/par", post(par))
 }
 
 async fn discovery(
@@ -202,6 +203,25 @@ async fn devicecode(
         .await
     })
     .await
+}
+
+/// RFC 9126 pushed authorization request: 201 with the `request_uri`.
+async fn par(
+    State(s): State<AppState>,
+    Path(segment): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let mut res = form_endpoint(&headers, &body, |pairs, basic| async move {
+        let req = tessera_oauth::par::ParRequest::parse(pairs, basic)?;
+        let p = prepare(&s, &segment, "par").await?;
+        tessera_oauth::par::push(&p.context(&s), p.tenant, req, &mut rand::rngs::OsRng).await
+    })
+    .await;
+    if res.status() == StatusCode::OK {
+        *res.status_mut() = StatusCode::CREATED;
+    }
+    res
 }
 
 /// The shell of every form-posting OAuth endpoint (token, introspect, and

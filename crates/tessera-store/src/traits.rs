@@ -388,9 +388,24 @@ pub trait SignInStore: Send + Sync {
     async fn session_clients(&self, t: TenantId, session: ObjectId) -> StoreResult<Vec<AppId>>;
 }
 
-/// Device authorizations (RFC 8628).
+/// Device authorizations (RFC 8628) and pushed authorization requests
+/// (RFC 9126): requests waiting for a user.
 #[async_trait]
 pub trait DeviceStore: Send + Sync {
+    async fn insert_pushed_request(&self, t: TenantId, p: &PushedRequest) -> StoreResult<()>;
+    async fn get_pushed_request(
+        &self,
+        t: TenantId,
+        digest: &[u8],
+    ) -> StoreResult<Option<PushedRequest>>;
+    /// Marks it used (a code was issued from it); `false` when it was used
+    /// already.
+    async fn use_pushed_request(
+        &self,
+        t: TenantId,
+        digest: &[u8],
+        now: OffsetDateTime,
+    ) -> StoreResult<bool>;
     async fn insert_device_code(&self, t: TenantId, d: &DeviceCodeRecord) -> StoreResult<()>;
     /// The record a user code names, and its tenant. The one lookup not
     /// scoped by tenant (like resolving a domain): `/devicelogin` is the same

@@ -162,6 +162,7 @@ pub(crate) async fn flow_for(
             tenant: t,
             id: rec.id,
         }),
+        pushed: None,
     })
 }
 

@@ -56,6 +56,9 @@ pub(crate) struct Flow {
     /// For a device's sign-in (`/devicelogin`): the device authorization to
     /// approve instead of answering a redirect URI.
     pub device: Option<device::DeviceRef>,
+    /// For a pushed request (RFC 9126): its tenant and digest, marked used
+    /// when a code is issued from it.
+    pub pushed: Option<(TenantId, Vec<u8>)>,
 }
 
 /// A signed-in browser: its live session, the user and their tenant.
@@ -165,7 +168,15 @@ pub(crate) async fn start(
 ) -> Result<Flow, Response> {
     let rid = request_id(headers);
     let bad = |m: &str| pages::error(StatusCode::BAD_REQUEST, m, &rid);
-    let form = read_form(raw).ok_or_else(|| bad("A parameter was given more than once."))?;
+    let mut form = read_form(raw).ok_or_else(|| bad("A parameter was given more than once."))?;
+    let pushed = match form.get("request_uri").cloned() {
+        Some(uri) => {
+            let (t, digest, params) = pushed_request(s, headers, &form, &uri).await?;
+            form = params;
+            Some((t, digest, uri))
+        }
+        None => None,
+    };
     let path_tenant = match s.directory.tenant(segment).await {
         Ok(PathTenant::Unknown) => {
             return Err(bad(
@@ -206,9 +217,21 @@ pub(crate) async fn start(
         }
     };
     let client = client.ok_or_else(|| bad("No application has this client_id."))?;
-    let ctx = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(form.iter())
-        .finish();
+    if let (Some((t, _, _)), PathTenant::Tenant(p)) = (&pushed, path_tenant) {
+        if *t != p {
+            return Err(bad("The request_uri belongs to another tenant."));
+        }
+    }
+    // A pushed request's pages carry its reference, never its parameters.
+    let ctx = match &pushed {
+        Some((_, _, uri)) => form_urlencoded::Serializer::new(String::new())
+            .append_pair("client_id", &client.app.app_id.to_string())
+            .append_pair("request_uri", uri)
+            .finish(),
+        None => form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form.iter())
+            .finish(),
+    };
     Ok(Flow {
         path_tenant,
         client,
@@ -216,7 +239,41 @@ pub(crate) async fn start(
         ctx,
         via_post,
         device: None,
+        pushed: pushed.map(|(t, digest, _)| (t, digest)),
     })
+}
+
+/// The parameters of a pushed request (RFC 9126 §4): the authorize request
+/// names only `client_id` and `request_uri`; the stored parameters are the
+/// request. Unknown, expired, used or another client's: an error page.
+async fn pushed_request(
+    s: &AppState,
+    headers: &HeaderMap,
+    form: &BTreeMap<String, String>,
+    uri: &str,
+) -> Result<(TenantId, Vec<u8>, BTreeMap<String, String>), Response> {
+    let bad = || {
+        pages::error(
+            StatusCode::BAD_REQUEST,
+            "The request_uri is unknown, expired or already used. Start signing in again from the application.",
+            &request_id(headers),
+        )
+    };
+    let (t, digest) = tessera_oauth::par::request_uri_key(uri).ok_or_else(bad)?;
+    let rec = match s.store.get_pushed_request(t, &digest).await {
+        Ok(Some(r)) => r,
+        Ok(None) => return Err(bad()),
+        Err(_) => return Err(unavailable(headers)),
+    };
+    let now = SystemClock.now();
+    if rec.used_at.is_some() || now >= rec.expires_at {
+        return Err(bad());
+    }
+    if form.get("client_id").map(String::as_str) != Some(rec.client_id.to_string().as_str()) {
+        return Err(bad());
+    }
+    let params = read_form(rec.params.as_bytes()).ok_or_else(bad)?;
+    Ok((t, digest, params))
 }
 
 /// The common start of the pages' form posts: a well-formed form, a valid
@@ -469,6 +526,19 @@ pub(crate) async fn proceed(
         Decision::Issue => {
             if let Some(d) = &flow.device {
                 return device::approve(s, headers, &flow, d, &signed, extra).await;
+            }
+            if let Some((pt, digest)) = &flow.pushed {
+                match s.store.use_pushed_request(*pt, digest, now).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        return pages::error(
+                            StatusCode::BAD_REQUEST,
+                            "This sign-in request was already used. Start signing in again from the application.",
+                            &rid,
+                        )
+                    }
+                    Err(_) => return unavailable(headers),
+                }
             }
             let (code, record) = tessera_oauth::interaction::new_code(
                 t,

@@ -1,4 +1,5 @@
--- Device authorizations (RFC 8628) and what RP-initiated logout needs (postgres).
+-- Device authorizations (RFC 8628), pushed authorization requests (RFC 9126)
+-- and what RP-initiated logout needs (postgres).
 -- Keep in step with the other backend's 0003_device_codes.sql.
 
 CREATE TABLE device_codes (
@@ -27,3 +28,17 @@ CREATE INDEX device_codes_expiry ON device_codes(expires_at);
 
 -- Which applications a session signed in to (front-channel logout).
 CREATE INDEX authorization_codes_session ON authorization_codes(tenant_id, session_id);
+
+-- Pushed authorization requests (RFC 9126): the request's parameters,
+-- referenced by a request_uri (stored as its digest) until used or expired.
+CREATE TABLE pushed_requests (
+    tenant_id   TEXT NOT NULL REFERENCES tenants(id),
+    digest      BYTEA NOT NULL,
+    client_id   TEXT NOT NULL,
+    params      TEXT NOT NULL,
+    created_at  BIGINT NOT NULL,
+    expires_at  BIGINT NOT NULL,
+    used_at     BIGINT,
+    PRIMARY KEY (tenant_id, digest)
+);
+CREATE INDEX pushed_requests_expiry ON pushed_requests(expires_at);

@@ -1,10 +1,54 @@
-//! Device authorizations (RFC 8628), written once for both backends. Like
+//! Device authorizations (RFC 8628) and pushed authorization requests
+//! (RFC 9126), written once for both backends. Like
 //! the rest of sign-in state, nothing here goes to the change log.
 
 macro_rules! impl_device {
     ($store:ty, $db:ty) => {
         #[async_trait::async_trait]
         impl $crate::DeviceStore for $store {
+            async fn insert_pushed_request(&self, t: tessera_model::TenantId, p: &tessera_model::PushedRequest) -> $crate::StoreResult<()> {
+                use tessera_model::*;
+                let mut tx = self.begin_write().await?;
+                sqlx::query(
+                    "INSERT INTO pushed_requests (tenant_id, digest, client_id, params, created_at, expires_at, used_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, NULL)",
+                )
+                .bind(t.to_string())
+                .bind(p.digest.clone())
+                .bind(p.client_id.to_string())
+                .bind(&p.params)
+                .bind(to_millis(p.created_at))
+                .bind(to_millis(p.expires_at))
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn get_pushed_request(&self, t: tessera_model::TenantId, digest: &[u8]) -> $crate::StoreResult<Option<tessera_model::PushedRequest>> {
+                let row = sqlx::query(
+                    "SELECT digest, client_id, params, created_at, expires_at, used_at FROM pushed_requests WHERE tenant_id = $1 AND digest = $2",
+                )
+                .bind(t.to_string())
+                .bind(digest.to_vec())
+                .fetch_optional(self.read())
+                .await?;
+                row.as_ref().map($crate::sql::pushed_request).transpose()
+            }
+
+            async fn use_pushed_request(&self, t: tessera_model::TenantId, digest: &[u8], now: time::OffsetDateTime) -> $crate::StoreResult<bool> {
+                let mut tx = self.begin_write().await?;
+                let n = sqlx::query("UPDATE pushed_requests SET used_at = $3 WHERE tenant_id = $1 AND digest = $2 AND used_at IS NULL")
+                    .bind(t.to_string())
+                    .bind(digest.to_vec())
+                    .bind(tessera_model::to_millis(now))
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                tx.commit().await?;
+                Ok(n == 1)
+            }
+
             async fn insert_device_code(&self, t: tessera_model::TenantId, d: &tessera_model::DeviceCodeRecord) -> $crate::StoreResult<()> {
                 use tessera_model::*;
                 let mut tx = self.begin_write().await?;

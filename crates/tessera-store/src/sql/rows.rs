@@ -368,3 +368,14 @@ pub(crate) fn device_code(r: &impl Get) -> StoreResult<DeviceCodeRecord> {
         status,
     })
 }
+
+pub(crate) fn pushed_request(r: &impl Get) -> StoreResult<PushedRequest> {
+    Ok(PushedRequest {
+        digest: r.bytes("digest")?,
+        client_id: guid(r, "client_id")?,
+        params: r.str("params")?,
+        created_at: instant(r, "created_at")?,
+        expires_at: instant(r, "expires_at")?,
+        used_at: r.opt_int("used_at")?.map(from_millis),
+    })
+}

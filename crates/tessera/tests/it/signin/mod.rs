@@ -8,3 +8,4 @@ mod fixtures;
 mod flow;
 mod logout;
 mod obo;
+mod par;
