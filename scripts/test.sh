@@ -70,6 +70,18 @@ install_node_clients() {
   export TESSERA_TEST_NODE_CLIENTS
 }
 
+# Headless Chromium for the pages (Debian's chromium, driven through its
+# chromedriver by selenium), and certutil to make it trust the dev CA.
+install_browser() {
+  local missing=()
+  [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+  [[ -x /usr/bin/chromedriver ]] || missing+=(chromium-driver)
+  command -v certutil >/dev/null || missing+=(libnss3-tools)
+  ((${#missing[@]} == 0)) || apt_install "${missing[@]}"
+  export TESSERA_TEST_CHROMIUM=/usr/bin/chromium
+  export TESSERA_TEST_CHROMEDRIVER=/usr/bin/chromedriver
+}
+
 # shellcheck source=scripts/pg.sh
 source scripts/pg.sh lib
 
@@ -77,6 +89,7 @@ stage "system dependencies"
 install_postgres
 install_python_clients
 install_node_clients
+install_browser
 
 stage "PostgreSQL (throwaway cluster)"
 # Stop the cluster however this script ends; INT/TERM go through the EXIT trap.

@@ -201,22 +201,7 @@ pub fn plan(
         app_role_assignment_required: false,
         created_date_time: now,
     };
-    let graph_sp = ServicePrincipal {
-        id: ObjectId::random(rng),
-        app_id: graph_permissions::GRAPH_APP_ID,
-        app_owner_organization_id: None,
-        display_name: graph_permissions::GRAPH_DISPLAY_NAME.into(),
-        account_enabled: true,
-        service_principal_type: "Application".into(),
-        service_principal_names: vec![
-            graph_permissions::GRAPH_IDENTIFIER_URI.into(),
-            graph_permissions::GRAPH_APP_ID.to_string(),
-        ],
-        app_roles: graph_permissions::app_roles(),
-        oauth2_permission_scopes: graph_permissions::scopes(),
-        app_role_assignment_required: false,
-        created_date_time: now,
-    };
+    let graph_sp = graph_service_principal(ObjectId::random(rng), now);
     let client_app_roles = graph_permissions::APPLICATION_PERMISSIONS
         .iter()
         .map(|p| AppRoleAssignment {
@@ -255,4 +240,24 @@ pub fn plan(
         signing_key,
         now,
     })
+}
+
+/// The built-in directory API's service principal, as every tenant has it.
+pub fn graph_service_principal(id: ObjectId, now: OffsetDateTime) -> ServicePrincipal {
+    ServicePrincipal {
+        id,
+        app_id: graph_permissions::GRAPH_APP_ID,
+        app_owner_organization_id: None,
+        display_name: graph_permissions::GRAPH_DISPLAY_NAME.into(),
+        account_enabled: true,
+        service_principal_type: "Application".into(),
+        service_principal_names: vec![
+            graph_permissions::GRAPH_IDENTIFIER_URI.into(),
+            graph_permissions::GRAPH_APP_ID.to_string(),
+        ],
+        app_roles: graph_permissions::app_roles(),
+        oauth2_permission_scopes: graph_permissions::scopes(),
+        app_role_assignment_required: false,
+        created_date_time: now,
+    }
 }

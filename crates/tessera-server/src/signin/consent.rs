@@ -32,13 +32,7 @@ pub(crate) async fn page(
     }
     let app = &flow.client.app;
     let publisher = app.settings.publisher_domain.clone();
-    let verified = match &publisher {
-        Some(d) => matches!(
-            s.directory.tenant(d).await,
-            Ok(crate::tenant::PathTenant::Tenant(t)) if t == flow.client.home_tenant
-        ),
-        None => false,
-    };
+    let verified = publisher_verified(s, flow).await;
     let permissions: Vec<minijinja::Value> = describe(resolved, missing)
         .into_iter()
         .map(|(name, description)| minijinja::context! { name, description })
@@ -97,6 +91,19 @@ pub async fn submit(
             )
         }
     }
+    if flow.admin_consent {
+        if super::adminconsent::grant(&s, &flow, &signed)
+            .await
+            .is_err()
+        {
+            return super::unavailable(&headers);
+        }
+        let p = Progress {
+            fresh_sign_in: false,
+            consented_now: true,
+        };
+        return proceed(&s, &headers, flow, Some(signed), p, vec![]).await;
+    }
     match grant(&s, &flow, &signed, form.contains_key("for_org")).await {
         Ok(true) => {}
         Ok(false) => {
@@ -150,28 +157,7 @@ async fn grant(s: &AppState, flow: &Flow, signed: &Signed, for_org: bool) -> Res
     let mut rng = rand::rngs::OsRng;
     let sp_id = match sp {
         Some(sp) => sp.id,
-        None => {
-            let sp = ServicePrincipal {
-                id: ObjectId::random(&mut rng),
-                app_id: app.app_id,
-                app_owner_organization_id: Some(flow.client.home_tenant),
-                display_name: app.display_name.clone(),
-                account_enabled: true,
-                service_principal_type: "Application".into(),
-                service_principal_names: std::iter::once(app.app_id.to_string())
-                    .chain(app.settings.identifier_uris.iter().cloned())
-                    .collect(),
-                app_roles: app.settings.app_roles.clone(),
-                oauth2_permission_scopes: app.settings.api.oauth2_permission_scopes.clone(),
-                app_role_assignment_required: false,
-                created_date_time: now,
-            };
-            s.store
-                .create_service_principal(t, &sp, now)
-                .await
-                .map_err(|_| ())?;
-            sp.id
-        }
+        None => ensure_service_principal(s, flow, t).await?,
     };
     let principal = if for_org && admin {
         None
@@ -195,4 +181,93 @@ async fn grant(s: &AppState, flow: &Flow, signed: &Signed, for_org: bool) -> Res
     // This node sees its own write at once; others within the poll interval.
     s.directory.invalidate();
     Ok(true)
+}
+
+/// The application's service principal in tenant `t`, created on its first
+/// consent there (a multi-tenant app used by another organisation).
+pub(crate) async fn ensure_service_principal(
+    s: &AppState,
+    flow: &Flow,
+    t: tessera_model::TenantId,
+) -> Result<ObjectId, ()> {
+    let app = &flow.client.app;
+    if let Some(sp) = s
+        .directory
+        .service_principal(t, app.app_id)
+        .await
+        .map_err(|_| ())?
+    {
+        return Ok(sp.id);
+    }
+    let now = SystemClock.now();
+    let sp = ServicePrincipal {
+        id: ObjectId::random(&mut rand::rngs::OsRng),
+        app_id: app.app_id,
+        app_owner_organization_id: Some(flow.client.home_tenant),
+        display_name: app.display_name.clone(),
+        account_enabled: true,
+        service_principal_type: "Application".into(),
+        service_principal_names: std::iter::once(app.app_id.to_string())
+            .chain(app.settings.identifier_uris.iter().cloned())
+            .collect(),
+        app_roles: app.settings.app_roles.clone(),
+        oauth2_permission_scopes: app.settings.api.oauth2_permission_scopes.clone(),
+        app_role_assignment_required: false,
+        created_date_time: now,
+    };
+    s.store
+        .create_service_principal(t, &sp, now)
+        .await
+        .map_err(|_| ())?;
+    s.directory.invalidate();
+    Ok(sp.id)
+}
+
+/// The admin consent page: everything the application declares, granted
+/// for the whole organisation.
+pub(crate) async fn admin_page(
+    s: &AppState,
+    headers: &HeaderMap,
+    flow: &Flow,
+    signed: &Signed,
+    mut extra: Vec<(HeaderName, HeaderValue)>,
+) -> Response {
+    let Ok(declared) = super::adminconsent::declared(s, signed.tenant, flow).await else {
+        return super::unavailable(headers);
+    };
+    let (csrf, set) = login::csrf_for(s, headers);
+    if let Some(c) = set {
+        extra.push((header::SET_COOKIE, c));
+    }
+    let app = &flow.client.app;
+    let verified = publisher_verified(s, flow).await;
+    let permissions: Vec<minijinja::Value> = declared
+        .into_iter()
+        .map(|(name, description, kind)| minijinja::context! { name, description, kind })
+        .collect();
+    let targets: Vec<String> = pages::origin(&flow.req.redirect_uri).into_iter().collect();
+    pages::render(
+        StatusCode::OK,
+        "consent.html",
+        minijinja::context! {
+            app_name => app.display_name, publisher => app.settings.publisher_domain, verified,
+            permissions, action => format!("/{}/consent", login::path_segment(flow)),
+            ctx => flow.ctx, csrf, admin_consent => true,
+            user => signed.user.user_principal_name,
+        },
+        pages::csp(&targets, None, &[]),
+        extra,
+    )
+}
+
+/// A verified publisher: the publisher domain is a verified domain of the
+/// application's home tenant.
+async fn publisher_verified(s: &AppState, flow: &Flow) -> bool {
+    match &flow.client.app.settings.publisher_domain {
+        Some(d) => matches!(
+            s.directory.tenant(d).await,
+            Ok(crate::tenant::PathTenant::Tenant(t)) if t == flow.client.home_tenant
+        ),
+        None => false,
+    }
 }

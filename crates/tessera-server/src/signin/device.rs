@@ -163,6 +163,7 @@ pub(crate) async fn flow_for(
             id: rec.id,
         }),
         pushed: None,
+        admin_consent: false,
     })
 }
 

@@ -4,6 +4,7 @@
 //! which the pages carry in a hidden field: nothing about the flow is kept
 //! on the server until the user has signed in. Protocol decisions are the
 //! engine's (`tessera_oauth::interaction`); this module renders and routes.
+pub mod adminconsent;
 pub mod consent;
 pub mod cookies;
 pub mod device;
@@ -37,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .route("/{tenant}/login", post(login::submit))
         .route("/{tenant}/consent", post(consent::submit))
         .route("/devicelogin", get(device::page).post(device::submit))
+        .route("/{tenant}/adminconsent", get(adminconsent::start))
         .route(
             "/{tenant}/oauth2/v2.0/logout",
             get(logout::get).post(logout::post),
@@ -59,6 +61,8 @@ pub(crate) struct Flow {
     /// For a pushed request (RFC 9126): its tenant and digest, marked used
     /// when a code is issued from it.
     pub pushed: Option<(TenantId, Vec<u8>)>,
+    /// For `/adminconsent`: grant for the organisation, answer without a code.
+    pub admin_consent: bool,
 }
 
 /// A signed-in browser: its live session, the user and their tenant.
@@ -240,6 +244,7 @@ pub(crate) async fn start(
         via_post,
         device: None,
         pushed: pushed.map(|(t, digest, _)| (t, digest)),
+        admin_consent: false,
     })
 }
 
@@ -296,10 +301,13 @@ pub(crate) async fn posted(
         return Err(login::csrf_failure(headers));
     }
     let ctx = form.get("ctx").map(String::as_str).unwrap_or("");
-    let device_code = read_form(ctx.as_bytes()).and_then(|c| c.get("device").cloned());
-    let flow = match device_code {
-        Some(code) => device::flow_for(s, headers, &code).await?,
-        None => start(s, segment, headers, ctx.as_bytes(), true).await?,
+    let ctx_form = read_form(ctx.as_bytes()).unwrap_or_default();
+    let flow = if let Some(code) = ctx_form.get("device") {
+        device::flow_for(s, headers, code).await?
+    } else if ctx_form.contains_key("adminconsent") {
+        adminconsent::flow_for(s, segment, headers, &ctx_form).await?
+    } else {
+        start(s, segment, headers, ctx.as_bytes(), true).await?
     };
     Ok((form, flow))
 }
@@ -453,6 +461,9 @@ pub(crate) async fn proceed(
             "This application is not available to users of your organization (AADSTS50020).",
             &rid,
         );
+    }
+    if flow.admin_consent {
+        return adminconsent::proceed(s, headers, &flow, &signed, p, extra).await;
     }
     let resolved = match delegated::resolve(
         s.directory.as_ref(),

@@ -7,5 +7,6 @@ mod device;
 mod fixtures;
 mod flow;
 mod logout;
+mod multitenant;
 mod obo;
 mod par;
