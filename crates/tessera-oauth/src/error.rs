@@ -116,6 +116,8 @@ catalogue! {
     OBO_AUDIENCE = 9900019, InvalidGrant, "The assertion's audience is not the calling application: a middle tier may only exchange tokens issued to it.";
     OBO_NOT_USER = 9900020, InvalidGrant, "The assertion is not a user's delegated token; app-only tokens cannot be exchanged on behalf of a user.";
     PAR_INVALID = 9900021, InvalidRequest, "The pushed authorization request is not a valid authorization request.";
+    CROSS_ORIGIN_NOT_SPA = 9002326, InvalidRequest, "Cross-origin token redemption is permitted only for the 'Single-Page Application' client-type.";
+    SPA_NOT_CROSS_ORIGIN = 9002327, InvalidRequest, "Tokens issued for the 'Single-Page Application' client-type may only be redeemed via cross-origin requests.";
     SERVER_ERROR = 90033, ServerError, "A transient error occurred on the server; try again.";
     UNAVAILABLE = 9900006, TemporarilyUnavailable, "The service is temporarily unavailable; try again shortly.";
 }

@@ -73,6 +73,16 @@ pub async fn token(
         GrantRequest::ClientCredentials { .. } | GrantRequest::JwtBearer { .. }
     );
     let client = client_auth::identify(ctx, tenant, &req.client, public_ok).await?;
+    // A browser's cross-origin request: only the grants a single-page app
+    // uses (its code is checked against its redirect URI in the grant).
+    if req.cross_origin
+        && !matches!(
+            req.grant,
+            GrantRequest::AuthorizationCode { .. } | GrantRequest::RefreshToken { .. }
+        )
+    {
+        return Err(OAuthError::new(error::CROSS_ORIGIN_NOT_SPA));
+    }
     match req.grant {
         GrantRequest::ClientCredentials { scope } => {
             grants::client_credentials::grant(ctx, tenant, &client, scope.as_deref(), rng).await
@@ -84,6 +94,7 @@ pub async fn token(
             client_info,
         } => {
             let r = grants::authorization_code::Redeem {
+                cross_origin: req.cross_origin,
                 code: &code,
                 redirect_uri: redirect_uri.as_deref(),
                 code_verifier: code_verifier.as_deref(),
@@ -97,6 +108,7 @@ pub async fn token(
             client_info,
         } => {
             let r = grants::refresh_token::Refresh {
+                cross_origin: req.cross_origin,
                 token: &refresh_token,
                 scope: scope.as_deref(),
                 client_info: client_info.as_deref() == Some("1"),

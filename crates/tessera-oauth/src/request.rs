@@ -90,6 +90,9 @@ impl std::fmt::Debug for ClientAuth {
 pub struct TokenRequest {
     pub grant: GrantRequest,
     pub client: ClientAuth,
+    /// Sent cross-origin by a browser (it had an `Origin` header): only
+    /// single-page apps' codes and public clients' refresh tokens may be.
+    pub cross_origin: bool,
 }
 
 /// The largest form we read field by field (the edge also limits the body).
@@ -121,7 +124,11 @@ impl TokenRequest {
                 format!("Bad parameters for grant '{grant_type}': {e}."),
             )
         })?;
-        Ok(Self { grant, client })
+        Ok(Self {
+            grant,
+            client,
+            cross_origin: false,
+        })
     }
 }
 

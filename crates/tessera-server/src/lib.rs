@@ -12,6 +12,7 @@ pub mod bootstrap;
 pub mod cache;
 pub mod clock;
 pub mod config;
+pub mod cors;
 pub mod datadir;
 pub mod error;
 pub mod keys;

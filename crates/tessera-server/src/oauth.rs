@@ -21,10 +21,16 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route(
             "/{tenant}/v2.0/.well-known/openid-configuration",
-            get(discovery),
+            get(discovery).layer(crate::cors::public_get()),
         )
-        .route("/{tenant}/discovery/v2.0/keys", get(jwks))
-        .route("/{tenant}/oauth2/v2.0/token", post(token))
+        .route(
+            "/{tenant}/discovery/v2.0/keys",
+            get(jwks).layer(crate::cors::public_get()),
+        )
+        .route(
+            "/{tenant}/oauth2/v2.0/token",
+            post(token).layer(crate::cors::token_endpoint()),
+        )
         .route("/{tenant}/oauth2/v2.0/introspect", post(introspect))
         .route("/{tenant}/oauth2/v2.0/revoke", post(revoke))
         .route("/{tenant}/oauth2/v2.0/devicecode", post(devicecode))
@@ -94,8 +100,10 @@ async fn token(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let cross_origin = crate::cors::is_cross_origin(&headers);
     form_endpoint(&headers, &body, |pairs, basic| async move {
-        let req = TokenRequest::parse(pairs, basic)?;
+        let mut req = TokenRequest::parse(pairs, basic)?;
+        req.cross_origin = cross_origin;
         let hint = match &req.grant {
             // An approved device code is served in the approving user's tenant.
             tessera_oauth::GrantRequest::DeviceCode { device_code, .. } => {

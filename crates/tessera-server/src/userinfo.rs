@@ -12,7 +12,10 @@ use tessera_model::Clock;
 use tessera_oauth::userinfo::{self, Refusal};
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/oidc/userinfo", get(handle).post(handle))
+    Router::new().route(
+        "/oidc/userinfo",
+        get(handle).post(handle).layer(crate::cors::public_get()),
+    )
 }
 
 fn refuse(r: Refusal) -> Response {

@@ -16,6 +16,8 @@ use tessera_model::TenantId;
 pub const CODE_SECONDS: i64 = 300;
 
 pub struct Redeem<'a> {
+    /// Sent cross-origin by a browser.
+    pub cross_origin: bool,
     pub code: &'a str,
     pub redirect_uri: Option<&'a str>,
     pub code_verifier: Option<&'a str>,
@@ -63,6 +65,13 @@ pub async fn grant(
     let public = client.method == AuthMethod::None;
     if public && platform == Platform::Web {
         return Err(OAuthError::new(MISSING_CLIENT_CREDENTIAL));
+    }
+    // Entra's rule: a single-page app's code only from the browser, and
+    // nothing else from a browser.
+    match (platform == Platform::Spa, r.cross_origin) {
+        (true, false) => return Err(OAuthError::new(SPA_NOT_CROSS_ORIGIN)),
+        (false, true) => return Err(OAuthError::new(CROSS_ORIGIN_NOT_SPA)),
+        _ => {}
     }
     let user = ctx
         .store

@@ -12,6 +12,8 @@ use rand::{CryptoRng, RngCore};
 use tessera_model::TenantId;
 
 pub struct Refresh<'a> {
+    /// Sent cross-origin by a browser: only a public client's family.
+    pub cross_origin: bool,
     pub token: &'a str,
     pub scope: Option<&'a str>,
     pub client_info: bool,
@@ -35,6 +37,9 @@ pub async fn grant(
     }
     if !old.public_client && client.method == AuthMethod::None {
         return Err(OAuthError::new(PUBLIC_CLIENT_NOT_ALLOWED));
+    }
+    if r.cross_origin && !old.public_client {
+        return Err(OAuthError::new(CROSS_ORIGIN_NOT_SPA));
     }
     if old.used_at.is_some() {
         ctx.store

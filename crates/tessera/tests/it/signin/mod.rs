@@ -10,3 +10,4 @@ mod logout;
 mod multitenant;
 mod obo;
 mod par;
+mod spa;
