@@ -21,6 +21,10 @@ need_cmd() {
 ensure_peer() {
   local peer="$bench_dir/peer"
   if ! cmp -s "$peer/package-lock.json" "$peer/node_modules/.bench-installed" 2>/dev/null; then
+    # npm's argon2 builds its native addon from source (its prebuilt binary
+    # does not load on Debian's node).
+    need_cmd make make
+    need_cmd g++ g++
     echo "== installing the peer: oidc-provider from npm (npm ci in bench/peer)" >&2
     (cd "$peer" && npm ci --no-audit --no-fund --silent </dev/null)
     cp "$peer/package-lock.json" "$peer/node_modules/.bench-installed"

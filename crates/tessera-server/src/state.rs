@@ -31,9 +31,8 @@ pub struct SignInKit {
     pub csrf_key: zeroize::Zeroizing<[u8; 32]>,
     /// Keys the pairwise `sub`.
     pub pairwise_key: zeroize::Zeroizing<[u8; 32]>,
-    pub hasher: tessera_crypto::PasswordHasher,
-    /// Argon2id verifications allowed at once (each takes 19 MiB).
-    pub password_slots: tokio::sync::Semaphore,
+    /// Argon2id verification on dedicated threads (bounded, memory reused).
+    pub passwords: crate::signin::passwords::PasswordWorkers,
 }
 
 impl SignInKit {
@@ -41,8 +40,10 @@ impl SignInKit {
         Self {
             csrf_key: master.derive("csrf"),
             pairwise_key: master.derive("pairwise-sub"),
-            hasher: tessera_crypto::PasswordHasher::default(),
-            password_slots: tokio::sync::Semaphore::new(4),
+            passwords: crate::signin::passwords::PasswordWorkers::start(
+                tessera_crypto::PasswordHasher::default(),
+                crate::signin::passwords::PasswordWorkers::default_workers(),
+            ),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The sign-in page and its form: CSRF-checked, throttled per typed account
 //! name with back-off (known or unknown names alike), Argon2id off the async
-//! runtime and bounded by a semaphore, the same message and the same work for
+//! runtime on bounded worker threads, the same message and the same work for
 //! a wrong password and an unknown user.
 use super::{cookies, pages, proceed, request_id, Flow, Progress, Signed};
 use crate::clock::SystemClock;
@@ -197,25 +197,14 @@ async fn check_password(
     }
 }
 
-/// Argon2id on the blocking pool, at most `password_slots` at once; without
-/// a hash, the same work against a dummy.
+/// Argon2id on the password workers (bounded; without a hash, the same
+/// work against a dummy).
 async fn verify(s: &AppState, hash: Option<String>, password: String) -> Result<bool, Refusal> {
-    let kit = s.signin.clone();
-    let _permit = kit
-        .password_slots
-        .acquire()
+    s.signin
+        .passwords
+        .verify(hash, &password)
         .await
-        .map_err(|_| Refusal::Unavailable)?;
-    let kit2 = s.signin.clone();
-    tokio::task::spawn_blocking(move || match hash {
-        Some(h) => kit2.hasher.verify(&password, &h).unwrap_or(false),
-        None => {
-            kit2.hasher.dummy_verify(&password);
-            false
-        }
-    })
-    .await
-    .map_err(|_| Refusal::Unavailable)
+        .ok_or(Refusal::Unavailable)
 }
 
 /// Starts the SSO session, sets its cookie and carries on with the flow.

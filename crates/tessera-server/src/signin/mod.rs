@@ -11,6 +11,7 @@ pub mod device;
 pub mod login;
 pub mod logout;
 pub mod pages;
+pub mod passwords;
 
 use crate::clock::SystemClock;
 use crate::state::AppState;
