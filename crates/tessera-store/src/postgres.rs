@@ -40,6 +40,18 @@ impl PgStore {
     async fn begin_write(&self) -> StoreResult<Transaction<'static, Postgres>> {
         Ok(self.pool.begin().await?)
     }
+
+    /// A write of short-lived sign-in state that a server crash may undo
+    /// (`synchronous_commit = off` for this transaction only: the commit
+    /// returns before the WAL is flushed; still atomic and consistent). See
+    /// docs/design/storage.md.
+    async fn begin_ephemeral_write(&self) -> StoreResult<Transaction<'static, Postgres>> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SET LOCAL synchronous_commit TO OFF")
+            .execute(&mut *tx)
+            .await?;
+        Ok(tx)
+    }
 }
 
 /// Connection-string errors may echo the URL: never let a password through.
@@ -61,6 +73,23 @@ impl_device!(PgStore, Postgres);
 impl OpsStore for PgStore {
     fn backend(&self) -> Backend {
         Backend::Postgres
+    }
+
+    async fn write_durability(&self) -> StoreResult<(String, String)> {
+        let mut out = vec![];
+        for durable in [true, false] {
+            let mut tx = if durable {
+                self.begin_write().await?
+            } else {
+                self.begin_ephemeral_write().await?
+            };
+            let level: String = sqlx::query_scalar("SHOW synchronous_commit")
+                .fetch_one(&mut *tx)
+                .await?;
+            tx.rollback().await?;
+            out.push(level);
+        }
+        Ok((out.remove(0), out.remove(0)))
     }
 
     async fn ping(&self) -> StoreResult<()> {

@@ -45,8 +45,26 @@ impl SqliteStore {
         &self.reader
     }
 
+    /// A durable write: on disk before the commit returns (`synchronous =
+    /// FULL`, set per transaction because the writer connection also runs
+    /// [`Self::begin_ephemeral_write`]'s).
     async fn begin_write(&self) -> StoreResult<Transaction<'static, Sqlite>> {
-        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+        Ok(self
+            .writer
+            .begin_with("PRAGMA synchronous = FULL; BEGIN IMMEDIATE")
+            .await?)
+    }
+
+    /// A write of short-lived sign-in state (codes, sessions, refresh-token
+    /// rotations, …) that a power loss may undo (`synchronous = NORMAL` in
+    /// WAL mode: atomic and consistent, durable at the next checkpoint or
+    /// durable commit; a process crash loses nothing). See
+    /// docs/design/storage.md.
+    async fn begin_ephemeral_write(&self) -> StoreResult<Transaction<'static, Sqlite>> {
+        Ok(self
+            .writer
+            .begin_with("PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE")
+            .await?)
     }
 }
 
@@ -60,6 +78,28 @@ impl_device!(SqliteStore, Sqlite);
 impl OpsStore for SqliteStore {
     fn backend(&self) -> Backend {
         Backend::Sqlite
+    }
+
+    async fn write_durability(&self) -> StoreResult<(String, String)> {
+        let mut out = vec![];
+        for durable in [true, false] {
+            let mut tx = if durable {
+                self.begin_write().await?
+            } else {
+                self.begin_ephemeral_write().await?
+            };
+            let level: i64 = sqlx::query_scalar("PRAGMA synchronous")
+                .fetch_one(&mut *tx)
+                .await?;
+            tx.rollback().await?;
+            out.push(match level {
+                0 => "OFF",
+                1 => "NORMAL",
+                2 => "FULL",
+                _ => "EXTRA",
+            });
+        }
+        Ok((out[0].into(), out[1].into()))
     }
 
     async fn ping(&self) -> StoreResult<()> {

@@ -58,6 +58,10 @@ pub trait OpsStore: Send + Sync {
     async fn schema_status(&self) -> StoreResult<SchemaStatus>;
     /// Closes the pools (graceful shutdown).
     async fn close(&self);
+    /// The commit durability setting that durable and ephemeral (sign-in
+    /// state) write transactions run with, as the database reports it
+    /// inside each: for diagnostics and tests.
+    async fn write_durability(&self) -> StoreResult<(String, String)>;
 }
 
 #[async_trait]

@@ -8,7 +8,7 @@ macro_rules! impl_device {
         impl $crate::DeviceStore for $store {
             async fn insert_pushed_request(&self, t: tessera_model::TenantId, p: &tessera_model::PushedRequest) -> $crate::StoreResult<()> {
                 use tessera_model::*;
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.begin_ephemeral_write().await?;
                 sqlx::query(
                     "INSERT INTO pushed_requests (tenant_id, digest, client_id, params, created_at, expires_at, used_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, NULL)",
@@ -37,7 +37,7 @@ macro_rules! impl_device {
             }
 
             async fn use_pushed_request(&self, t: tessera_model::TenantId, digest: &[u8], now: time::OffsetDateTime) -> $crate::StoreResult<bool> {
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.begin_ephemeral_write().await?;
                 let n = sqlx::query("UPDATE pushed_requests SET used_at = $3 WHERE tenant_id = $1 AND digest = $2 AND used_at IS NULL")
                     .bind(t.to_string())
                     .bind(digest.to_vec())
@@ -51,7 +51,7 @@ macro_rules! impl_device {
 
             async fn insert_device_code(&self, t: tessera_model::TenantId, d: &tessera_model::DeviceCodeRecord) -> $crate::StoreResult<()> {
                 use tessera_model::*;
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.begin_ephemeral_write().await?;
                 sqlx::query(
                     "INSERT INTO device_codes (tenant_id, id, digest, user_code, client_id, scope, user_tenant, created_at, expires_at, status) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending')",
@@ -101,7 +101,7 @@ macro_rules! impl_device {
                 now: time::OffsetDateTime,
             ) -> $crate::StoreResult<bool> {
                 use tessera_model::*;
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.begin_ephemeral_write().await?;
                 let q = match approval {
                     Some(a) => sqlx::query(
                         "UPDATE device_codes SET status = 'approved', approved_tenant = $4, user_id = $5, session_id = $6, auth_time = $7, amr = $8 \
@@ -133,7 +133,7 @@ macro_rules! impl_device {
                 id: tessera_model::ObjectId,
                 now: time::OffsetDateTime,
             ) -> $crate::StoreResult<Option<time::OffsetDateTime>> {
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.begin_ephemeral_write().await?;
                 let row = sqlx::query("SELECT last_poll_at FROM device_codes WHERE tenant_id = $1 AND id = $2")
                     .bind(t.to_string())
                     .bind(id.to_string())
@@ -159,7 +159,7 @@ macro_rules! impl_device {
                 id: tessera_model::ObjectId,
                 refresh: Option<(tessera_model::TenantId, &tessera_model::RefreshTokenRecord)>,
             ) -> $crate::StoreResult<bool> {
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.begin_ephemeral_write().await?;
                 let n = sqlx::query("UPDATE device_codes SET status = 'redeemed' WHERE tenant_id = $1 AND id = $2 AND status = 'approved'")
                     .bind(t.to_string())
                     .bind(id.to_string())

@@ -1,7 +1,9 @@
 //! Sign-in state, written once for both backends: SSO sessions, authorization
 //! codes, refresh tokens and failed-sign-in throttling. None of it is a
 //! directory object, so none of it goes to the change log (a sign-in must not
-//! empty every node's token cache).
+//! empty every node's token cache). What a sign-in creates is written with
+//! `begin_ephemeral_write` (a power loss may undo the last moments of it);
+//! what ends access — sign-out, revocation, reuse detection — durably.
 
 macro_rules! impl_signin {
     ($store:ty, $db:ty) => {
@@ -56,7 +58,7 @@ macro_rules! impl_signin {
         impl $crate::SignInStore for $store {
             async fn create_session(&self, t: tessera_model::TenantId, s: &tessera_model::SsoSession) -> $crate::StoreResult<()> {
                 use tessera_model::*;
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.begin_ephemeral_write().await?;
                 sqlx::query(
                     "INSERT INTO sso_sessions (tenant_id, id, user_id, secret_digest, auth_time, amr, created_at, expires_at, ended_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL)",
@@ -108,7 +110,7 @@ macro_rules! impl_signin {
 
             async fn insert_code(&self, t: tessera_model::TenantId, c: &tessera_model::AuthCodeRecord) -> $crate::StoreResult<()> {
                 use tessera_model::*;
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.begin_ephemeral_write().await?;
                 sqlx::query(
                     "INSERT INTO authorization_codes (tenant_id, digest, id, client_id, user_id, session_id, redirect_uri, scope, \
                      nonce, code_challenge, auth_time, amr, created_at, expires_at, consumed_at) \
@@ -153,7 +155,7 @@ macro_rules! impl_signin {
                 refresh: Option<&tessera_model::RefreshTokenRecord>,
                 now: time::OffsetDateTime,
             ) -> $crate::StoreResult<bool> {
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.begin_ephemeral_write().await?;
                 let n = sqlx::query(
                     "UPDATE authorization_codes SET consumed_at = $3 WHERE tenant_id = $1 AND digest = $2 AND consumed_at IS NULL",
                 )
@@ -164,7 +166,10 @@ macro_rules! impl_signin {
                 .await?
                 .rows_affected();
                 if n == 0 {
-                    // Replayed: what the code issued is revoked too (RFC 6749 §4.1.2).
+                    // Replayed: what the code issued is revoked too (RFC 6749
+                    // §4.1.2), durably.
+                    tx.rollback().await?;
+                    let mut tx = self.begin_write().await?;
                     Self::tx_revoke_family(&mut tx, t, code.id, now).await?;
                     tx.commit().await?;
                     return Ok(false);
@@ -195,7 +200,7 @@ macro_rules! impl_signin {
                 new: &tessera_model::RefreshTokenRecord,
                 now: time::OffsetDateTime,
             ) -> $crate::StoreResult<bool> {
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.begin_ephemeral_write().await?;
                 let n = sqlx::query(
                     "UPDATE refresh_tokens SET used_at = $3 WHERE tenant_id = $1 AND digest = $2 AND used_at IS NULL AND revoked_at IS NULL",
                 )
@@ -206,7 +211,10 @@ macro_rules! impl_signin {
                 .await?
                 .rows_affected();
                 if n == 0 {
-                    // Lost a race with another use of the same token: reuse.
+                    // Lost a race with another use of the same token: reuse,
+                    // revoked durably.
+                    tx.rollback().await?;
+                    let mut tx = self.begin_write().await?;
                     Self::tx_revoke_family(&mut tx, t, old.family_id, now).await?;
                     tx.commit().await?;
                     return Ok(false);
@@ -245,7 +253,7 @@ macro_rules! impl_signin {
                 now: time::OffsetDateTime,
                 lock_for: &(dyn Fn(u32) -> Option<time::Duration> + Send + Sync),
             ) -> $crate::StoreResult<tessera_model::Throttle> {
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.begin_ephemeral_write().await?;
                 let row = sqlx::query(
                     "INSERT INTO sign_in_throttle (tenant_id, account_key, failures, locked_until, updated_at) VALUES ($1, $2, 1, NULL, $3) \
                      ON CONFLICT (tenant_id, account_key) DO UPDATE SET failures = sign_in_throttle.failures + 1, updated_at = $3 \
@@ -283,7 +291,7 @@ macro_rules! impl_signin {
             }
 
             async fn clear_sign_in_failures(&self, t: tessera_model::TenantId, key: &str) -> $crate::StoreResult<()> {
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.begin_ephemeral_write().await?;
                 sqlx::query("DELETE FROM sign_in_throttle WHERE tenant_id = $1 AND account_key = $2")
                     .bind(t.to_string())
                     .bind(key)

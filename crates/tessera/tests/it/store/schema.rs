@@ -92,3 +92,22 @@ async fn count_version(db: &TestDb, v: i64) -> i64 {
         }
     }
 }
+
+/// Directory writes are durable at commit; sign-in state (codes, sessions,
+/// refresh-token rotations) trades durability against power loss for speed,
+/// per transaction — and the two do not leak into each other on the shared
+/// writer connection.
+async fn write_durability_per_transaction(b: TestBackend) {
+    let db = TestDb::new(b).await;
+    let store = db.open().await;
+    let expected = match b {
+        TestBackend::Sqlite => ("FULL", "NORMAL"),
+        TestBackend::Postgres => ("on", "off"),
+    };
+    for _ in 0..2 {
+        let (durable, ephemeral) = store.write_durability().await.unwrap();
+        assert_eq!((durable.as_str(), ephemeral.as_str()), expected);
+    }
+    store.close().await;
+}
+both_backends!(write_durability_per_transaction);
