@@ -161,3 +161,67 @@ async fn new_tenants_get_keys(b: TestBackend) {
         .is_ok());
 }
 both_backends!(new_tenants_get_keys);
+
+/// PyJWT (a relying party written by others) verifies tokens signed before
+/// and after a rotation against the live JWKS, over HTTPS.
+async fn pyjwt_verifies_across_a_rotation(b: TestBackend) {
+    use super::msal::{clients_dir, env_path, https_server, run_script};
+    let (s, certs) = https_server(b).await;
+    let k = boot(&s);
+    let t: tessera_model::TenantId = k.tenant.parse().unwrap();
+    let ca = std::fs::read(certs.path().join("ca.pem")).unwrap();
+    let http = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
+        .build()
+        .unwrap();
+    let token = || async {
+        let r = http
+            .post(format!("{}/{}/oauth2/v2.0/token", s.url, k.tenant))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", k.client_id.as_str()),
+                ("client_secret", k.secret.as_str()),
+                ("scope", "https://graph.microsoft.com/.default"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.json::<serde_json::Value>().await.unwrap()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let before = token().await;
+    let immediate = RotationPolicy {
+        lifetime: Duration::ZERO,
+        publish_ahead: Duration::ZERO,
+        ..Default::default()
+    };
+    rotator(&s, immediate).rotate(t, now()).await.unwrap();
+    rotator(&s, immediate).rotate(t, now()).await.unwrap();
+    let after = token().await;
+    assert_ne!(kid(&after), kid(&before));
+    let out = run_script(
+        &s,
+        &certs,
+        env_path("TESSERA_TEST_PYTHON"),
+        clients_dir().join("pyjwt_rotation.py"),
+        vec![
+            ("TESSERA_AUDIENCE".into(), GRAPH_APP_ID.to_string()),
+            ("TOKEN_BEFORE".into(), before),
+            ("TOKEN_AFTER".into(), after),
+        ],
+    )
+    .await;
+    assert!(
+        out.contains("OK pyjwt verified the token signed before"),
+        "{out}"
+    );
+    assert!(
+        out.contains("OK pyjwt verified the token signed after"),
+        "{out}"
+    );
+    assert!(out.contains("OK pyjwt rejected a tampered token"), "{out}");
+}
+both_backends!(pyjwt_verifies_across_a_rotation);
