@@ -17,6 +17,7 @@ pub mod datadir;
 pub mod error;
 pub mod keys;
 pub mod load;
+pub mod maintenance;
 pub mod oauth;
 pub mod replay;
 pub mod rotation;

@@ -30,6 +30,7 @@ pub struct RunningServer {
     task: JoinHandle<std::io::Result<()>>,
     follower: JoinHandle<()>,
     rotation: JoinHandle<()>,
+    maintenance: JoinHandle<()>,
     /// Key rotation (also callable directly, e.g. by tests and admin commands).
     pub rotator: Arc<crate::rotation::Rotator>,
 }
@@ -51,6 +52,7 @@ impl RunningServer {
         }
         self.follower.abort();
         self.rotation.abort();
+        self.maintenance.abort();
         self.store.close().await;
     }
 
@@ -150,6 +152,7 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
     let tls = config.tls_enabled();
     let directory = Arc::new(crate::cache::CachedDirectory::new(store.clone()));
     let follower = tokio::spawn(directory.clone().follow_changes());
+    let maintenance = tokio::spawn(crate::maintenance::run(store.clone()));
     let state = AppState {
         store: store.clone(),
         config: Arc::new(config.clone()),
@@ -192,6 +195,7 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
         task,
         follower,
         rotation,
+        maintenance,
         rotator,
     })
 }

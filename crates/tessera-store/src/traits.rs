@@ -387,6 +387,13 @@ pub trait SignInStore: Send + Sync {
         lock_for: &(dyn Fn(u32) -> Option<time::Duration> + Send + Sync),
     ) -> StoreResult<Throttle>;
     async fn clear_sign_in_failures(&self, t: TenantId, key: &str) -> StoreResult<()>;
+    /// Deletes sign-in state that ended more than `keep` before `now`, in
+    /// every tenant (a maintenance job, like the change-log poll): codes,
+    /// device codes and pushed requests past expiry, sessions ended or
+    /// expired, refresh tokens past expiry (used and revoked ones are kept
+    /// until then, for reuse detection), idle failed-sign-in counters.
+    /// Returns how many rows went.
+    async fn purge_expired(&self, now: OffsetDateTime, keep: time::Duration) -> StoreResult<u64>;
     /// The applications a session obtained codes or device approvals for
     /// (whose front-channel logout URLs logout calls).
     async fn session_clients(&self, t: TenantId, session: ObjectId) -> StoreResult<Vec<AppId>>;

@@ -42,3 +42,7 @@ CREATE TABLE pushed_requests (
     PRIMARY KEY (tenant_id, digest)
 );
 CREATE INDEX pushed_requests_expiry ON pushed_requests(expires_at);
+
+-- The maintenance job deletes expired sign-in state by these.
+CREATE INDEX sso_sessions_expiry ON sso_sessions(expires_at);
+CREATE INDEX sign_in_throttle_updated ON sign_in_throttle(updated_at);

@@ -278,6 +278,36 @@ macro_rules! impl_signin {
                 Ok(tessera_model::Throttle { failures, locked_until })
             }
 
+            async fn purge_expired(&self, now: time::OffsetDateTime, keep: time::Duration) -> $crate::StoreResult<u64> {
+                let cutoff = tessera_model::to_millis(now - keep);
+                let now_ms = tessera_model::to_millis(now);
+                let mut n = 0;
+                // Refresh tokens before sessions: nothing references sessions
+                // by foreign key, but a session's tokens are gone with it.
+                for sql in [
+                    "DELETE FROM authorization_codes WHERE expires_at < $1",
+                    "DELETE FROM device_codes WHERE expires_at < $1",
+                    "DELETE FROM pushed_requests WHERE expires_at < $1",
+                    "DELETE FROM refresh_tokens WHERE expires_at < $1",
+                    "DELETE FROM sso_sessions WHERE expires_at < $1 OR ended_at < $1",
+                ] {
+                    let mut tx = self.begin_ephemeral_write().await?;
+                    n += sqlx::query(sql).bind(cutoff).execute(&mut *tx).await?.rows_affected();
+                    tx.commit().await?;
+                }
+                let mut tx = self.begin_ephemeral_write().await?;
+                n += sqlx::query(
+                    "DELETE FROM sign_in_throttle WHERE updated_at < $1 AND (locked_until IS NULL OR locked_until < $2)",
+                )
+                .bind(cutoff)
+                .bind(now_ms)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                tx.commit().await?;
+                Ok(n)
+            }
+
             async fn session_clients(&self, t: tessera_model::TenantId, session: tessera_model::ObjectId) -> $crate::StoreResult<Vec<tessera_model::AppId>> {
                 let rows = sqlx::query(
                     "SELECT client_id FROM authorization_codes WHERE tenant_id = $1 AND session_id = $2 \

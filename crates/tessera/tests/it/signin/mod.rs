@@ -10,4 +10,5 @@ mod logout;
 mod multitenant;
 mod obo;
 mod par;
+mod purge;
 mod spa;
