@@ -109,6 +109,10 @@ pub struct ApplicationSettings {
     /// Graph's "Allow public client flows": whether the device code grant
     /// may be used without a client credential.
     pub is_fallback_public_client: Option<bool>,
+    /// Tessera's own: the algorithm ("RS256", "ES256", "EdDSA") of the
+    /// access tokens issued *for* this application as a resource, and of
+    /// the ID tokens issued *to* it as a client. Unset: the tenant's.
+    pub token_signing_alg: Option<String>,
     #[serde(default)]
     pub optional_claims: Option<serde_json::Value>,
 }

@@ -39,6 +39,28 @@ use tessera_crypto::SigningKey;
 use tessera_model::TenantId;
 use time::OffsetDateTime;
 
+/// Signing keys by algorithm: the tenant's current key of `alg`, its
+/// series started on first use (the server's key ring).
+#[async_trait::async_trait]
+pub trait KeySource: Send + Sync {
+    async fn key(
+        &self,
+        alg: tessera_crypto::SigningAlg,
+    ) -> Result<std::sync::Arc<SigningKey>, OAuthError>;
+}
+
+/// The key to sign with when an application chose `alg` (its
+/// `tokenSigningAlg`): `None` means the tenant's key (`ctx.key`).
+pub async fn signer_for(
+    ctx: &TokenContext<'_>,
+    alg: Option<&str>,
+) -> Result<Option<std::sync::Arc<SigningKey>>, OAuthError> {
+    match alg.and_then(|a| a.parse::<tessera_crypto::SigningAlg>().ok()) {
+        Some(a) if a != ctx.key.alg() => Ok(Some(ctx.keys.key(a).await?)),
+        _ => Ok(None),
+    }
+}
+
 /// What a token request is decided with.
 pub struct TokenContext<'a> {
     /// Clients and resources (cached by the server).
@@ -46,8 +68,10 @@ pub struct TokenContext<'a> {
     pub now: OffsetDateTime,
     /// Tessera's public base URL (issuer prefix).
     pub public_url: &'a str,
-    /// The tenant's current signing key.
+    /// The tenant's current signing key (of the tenant's algorithm).
     pub key: &'a SigningKey,
+    /// Keys of other algorithms, for applications that chose one.
+    pub keys: &'a dyn KeySource,
     /// The URLs of this token endpoint (valid client-assertion audiences).
     pub token_endpoints: &'a [String],
     /// Seen client-assertion ids.

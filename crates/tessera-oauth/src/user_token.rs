@@ -296,8 +296,16 @@ pub async fn mint(
         claim_names,
         claim_sources,
     };
-    let access_token =
-        tessera_crypto::sign_jwt(ctx.key, &access).map_err(|_| OAuthError::new(SERVER_ERROR))?;
+    // The resource's choice of algorithm for its access tokens, else the tenant's.
+    let access_key = crate::signer_for(
+        ctx,
+        resource_settings
+            .as_ref()
+            .and_then(|r| r.app.settings.token_signing_alg.as_deref()),
+    )
+    .await?;
+    let access_token = tessera_crypto::sign_jwt(access_key.as_deref().unwrap_or(ctx.key), &access)
+        .map_err(|_| OAuthError::new(SERVER_ERROR))?;
     let id_token = if g.id_token {
         let (groups, claim_names, claim_sources) = groups_claim(
             g.client.settings.group_membership_claims.as_deref(),
@@ -332,8 +340,10 @@ pub async fn mint(
             claim_names,
             claim_sources,
         };
+        // The client's choice of algorithm for its ID tokens.
+        let id_key = crate::signer_for(ctx, g.client.settings.token_signing_alg.as_deref()).await?;
         Some(
-            tessera_crypto::sign_jwt(ctx.key, &claims)
+            tessera_crypto::sign_jwt(id_key.as_deref().unwrap_or(ctx.key), &claims)
                 .map_err(|_| OAuthError::new(SERVER_ERROR))?,
         )
     } else {

@@ -83,3 +83,26 @@ pub async fn add_client_secret(
     store.close().await;
     Ok(Zeroizing::new(secret.expose().to_string()))
 }
+
+/// Chooses the algorithm the tenant's tokens are signed with (`None`: the
+/// server's default). Running servers switch within seconds; the first
+/// token of a new algorithm starts its key series.
+pub async fn set_signing_alg(
+    config: Config,
+    alg: Option<&str>,
+    tenant: Option<TenantId>,
+) -> anyhow::Result<TenantId> {
+    if let Some(a) = alg {
+        a.parse::<tessera_crypto::SigningAlg>()
+            .map_err(|_| anyhow::anyhow!("{a:?} is not one of RS256, ES256, EdDSA"))?;
+    }
+    crate::datadir::prepare(&config.data_dir)?;
+    let store = crate::server::open_store(&config).await?;
+    let t = tenant_or_bootstrap(store.as_ref(), tenant).await?;
+    store
+        .set_tenant_signing_alg(t, alg, SystemClock.now())
+        .await
+        .with_context(|| format!("no tenant {t}"))?;
+    store.close().await;
+    Ok(t)
+}

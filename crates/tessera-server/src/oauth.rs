@@ -282,25 +282,30 @@ fn read_form(
 /// What a token-style endpoint decides with: the tenant of the path, the
 /// time, the tenant's signing key and the endpoint's own URLs (by tenant id
 /// and by the path used: client assertions may name either as audience).
-struct Prepared {
+struct Prepared<'s> {
     tenant: TenantId,
     now: time::OffsetDateTime,
     key: std::sync::Arc<tessera_crypto::SigningKey>,
+    source: crate::keys::TenantKeySource<'s>,
     endpoints: [String; 2],
 }
 
-async fn prepare(s: &AppState, segment: &str, endpoint: &str) -> Result<Prepared, OAuthError> {
+async fn prepare<'s>(
+    s: &'s AppState,
+    segment: &str,
+    endpoint: &str,
+) -> Result<Prepared<'s>, OAuthError> {
     prepare_for(s, segment, endpoint, None).await
 }
 
 /// As [`prepare`]; on `/common` and `/organizations`, `hint` (the tenant a
 /// code or refresh token names) is the tenant.
-async fn prepare_for(
-    s: &AppState,
+async fn prepare_for<'s>(
+    s: &'s AppState,
     segment: &str,
     endpoint: &str,
     hint: Option<TenantId>,
-) -> Result<Prepared, OAuthError> {
+) -> Result<Prepared<'s>, OAuthError> {
     let tenant = match (s.directory.tenant(segment).await?, hint) {
         (PathTenant::Tenant(t), _) => t,
         // The tenant a grant names must exist, or the grant is simply invalid.
@@ -312,10 +317,17 @@ async fn prepare_for(
         (PathTenant::Unknown, _) => return Err(OAuthError::new(e::TENANT_NOT_FOUND)),
     };
     let now = SystemClock.now();
-    let key = s.keys.current(tenant, now).await.map_err(|err| {
-        tracing::error!(error = %err, %tenant, "no signing key");
+    let source = crate::keys::TenantKeySource {
+        ring: &s.keys,
+        rotator: &s.rotator,
+        tenant,
+        now,
+    };
+    let alg = s.keys.tenant_alg(tenant).await.map_err(|err| {
+        tracing::error!(error = %err, %tenant, "cannot load signing keys");
         OAuthError::new(e::SERVER_ERROR)
     })?;
+    let key = tessera_oauth::KeySource::key(&source, alg).await?;
     let endpoints = [
         format!("{}/{tenant}/oauth2/v2.0/{endpoint}", s.public_url),
         format!("{}/{segment}/oauth2/v2.0/{endpoint}", s.public_url),
@@ -324,17 +336,19 @@ async fn prepare_for(
         tenant,
         now,
         key,
+        source,
         endpoints,
     })
 }
 
-impl Prepared {
+impl Prepared<'_> {
     fn context<'a>(&'a self, s: &'a AppState) -> TokenContext<'a> {
         TokenContext {
             directory: s.directory.as_ref(),
             now: self.now,
             public_url: &s.public_url,
             key: &self.key,
+            keys: &self.source,
             token_endpoints: &self.endpoints,
             replay: s.replay.as_ref(),
             store: s.store.as_ref(),

@@ -20,15 +20,55 @@ pub struct Rotator {
     pub master: MasterKey,
     pub keys: Arc<KeyRing>,
     pub policy: RotationPolicy,
+    /// The server's default algorithm (tenants may choose another).
     pub alg: SigningAlg,
 }
 
 impl Rotator {
-    /// Applies the rotation plan for `tenant` at `now`, then reloads its keys.
+    /// Applies the rotation plan for each of `tenant`'s key series — its
+    /// chosen algorithm and every other algorithm it has an unretired key
+    /// of (chosen by an application) — at `now`, then reloads its keys.
     pub async fn rotate(&self, tenant: TenantId, now: OffsetDateTime) -> anyhow::Result<()> {
         let records = self.store.list_signing_keys(tenant).await?;
+        let mut algs = vec![self.keys.stored_alg(tenant).await?];
+        for r in records.iter().filter(|r| r.retired_at.is_none()) {
+            if let Ok(a) = r.alg.parse::<SigningAlg>() {
+                if !algs.contains(&a) {
+                    algs.push(a);
+                }
+            }
+        }
+        for alg in algs {
+            self.rotate_series(tenant, alg, &records, now).await?;
+        }
+        self.keys.load(tenant).await?;
+        Ok(())
+    }
+
+    /// Starts the `alg` series of `tenant` if it has none (its first key
+    /// signs at once), e.g. when an application first asks for `alg`.
+    pub async fn ensure(
+        &self,
+        tenant: TenantId,
+        alg: SigningAlg,
+        now: OffsetDateTime,
+    ) -> anyhow::Result<()> {
+        let records = self.store.list_signing_keys(tenant).await?;
+        self.rotate_series(tenant, alg, &records, now).await?;
+        self.keys.load(tenant).await?;
+        Ok(())
+    }
+
+    async fn rotate_series(
+        &self,
+        tenant: TenantId,
+        alg: SigningAlg,
+        records: &[SigningKeyRecord],
+        now: OffsetDateTime,
+    ) -> anyhow::Result<()> {
         let metas: Vec<KeyMeta> = records
             .iter()
+            .filter(|r| r.alg == alg.as_str())
             .map(|r| KeyMeta {
                 kid: r.kid.clone(),
                 active_from: r.active_from,
@@ -41,7 +81,6 @@ impl Rotator {
                     active_from,
                     expected_newest,
                 } => {
-                    let alg = self.alg;
                     let key = tokio::task::spawn_blocking(move || {
                         tessera_crypto::generate_signing_key(alg)
                     })
@@ -64,7 +103,7 @@ impl Rotator {
                         .insert_signing_key_if_newest(tenant, &record, expected_newest)
                         .await?
                     {
-                        tracing::info!(%tenant, kid = %record.kid, %active_from, "created a signing key");
+                        tracing::info!(%tenant, kid = %record.kid, alg = alg.as_str(), %active_from, "created a signing key");
                     }
                 }
                 KeyAction::Retire { kid } => {
@@ -76,7 +115,6 @@ impl Rotator {
                 }
             }
         }
-        self.keys.load(tenant).await?;
         Ok(())
     }
 

@@ -128,7 +128,11 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
         SystemClock.now(),
     )
     .await?;
-    let keys = Arc::new(crate::keys::KeyRing::new(store.clone(), master.clone()));
+    let keys = Arc::new(crate::keys::KeyRing::new(
+        store.clone(),
+        master.clone(),
+        signing_alg,
+    ));
     let signin = Arc::new(crate::state::SignInKit::new(&master));
     keys.load(boot.tenant_id).await?;
     let rotator = Arc::new(crate::rotation::Rotator {
@@ -164,6 +168,7 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
         directory,
         replay: Arc::default(),
         signin,
+        rotator: rotator.clone(),
     };
     let app = app::router(state).into_make_service();
     let handle = Handle::new();

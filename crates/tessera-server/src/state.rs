@@ -13,6 +13,8 @@ pub struct AppState {
     pub home_tenant: TenantId,
     /// Parsed, ready-to-sign keys per tenant.
     pub keys: Arc<crate::keys::KeyRing>,
+    /// Starts a tenant's key series of an algorithm on first use.
+    pub rotator: Arc<crate::rotation::Rotator>,
     /// Which keys the JWKS publishes.
     pub rotation_policy: tessera_oauth::keys::RotationPolicy,
     pub tls: bool,

@@ -74,6 +74,16 @@ pub trait TenantStore: Send + Sync {
     async fn get_tenant(&self, tenant: TenantId) -> StoreResult<Option<Tenant>>;
     /// Every tenant id (background jobs such as key rotation walk them).
     async fn list_tenant_ids(&self) -> StoreResult<Vec<TenantId>>;
+    /// The tenant's token signing algorithm, if it chose one.
+    async fn tenant_signing_alg(&self, t: TenantId) -> StoreResult<Option<String>>;
+    /// Chooses (or, with `None`, clears) the tenant's token signing
+    /// algorithm; logged as a change of the organization.
+    async fn set_tenant_signing_alg(
+        &self,
+        t: TenantId,
+        alg: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
     /// The tenant owning a *verified* domain name (case-insensitive).
     async fn tenant_by_domain(&self, domain: &str) -> StoreResult<Option<TenantId>>;
     async fn list_domains(&self, tenant: TenantId) -> StoreResult<Vec<Domain>>;
@@ -319,6 +329,8 @@ pub trait KeyStore: Send + Sync {
     /// Inserts `key` only if the newest unretired key's `active_from` is
     /// still `expected_newest` (compare-and-set, so that nodes rotating at once
     /// create one successor). Returns whether it inserted.
+    /// Inserts `key` if the newest unretired key *of its algorithm* is
+    /// still `expected_newest` (each algorithm is its own rotation series).
     async fn insert_signing_key_if_newest(
         &self,
         t: TenantId,

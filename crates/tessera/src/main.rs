@@ -63,6 +63,17 @@ enum Admin {
         #[command(flatten)]
         flags: ServeFlags,
     },
+    /// Choose the algorithm a tenant's tokens are signed with.
+    SetSigningAlg {
+        /// RS256, ES256, EdDSA, or "default" for the server's setting.
+        #[arg(long, value_name = "ALG")]
+        alg: String,
+        /// Tenant id [default: the bootstrap tenant].
+        #[arg(long, value_name = "ID")]
+        tenant: Option<String>,
+        #[command(flatten)]
+        flags: ServeFlags,
+    },
 }
 
 fn main() -> ExitCode {
@@ -90,6 +101,22 @@ fn main() -> ExitCode {
             })?;
             let secret = runtime()?.block_on(tessera_server::admin::add_client_secret(c, app_id, &display_name, days))?;
             println!("{}", secret.as_str());
+            Ok(())
+        }),
+        Command::Admin(Admin::SetSigningAlg { alg, tenant, flags }) => configured(&flags, |c| {
+            let tenant = tenant.map(|t| t.parse()).transpose().map_err(|_| ConfigError {
+                key: "tenant".into(),
+                message: "must be a tenant id (GUID)".into(),
+            })?;
+            let choice = (alg != "default").then_some(alg.as_str());
+            if let Some(a) = choice {
+                a.parse::<tessera_crypto::SigningAlg>().map_err(|_| ConfigError {
+                    key: "alg".into(),
+                    message: format!("{a:?} is not one of RS256, ES256, EdDSA, default"),
+                })?;
+            }
+            let t = runtime()?.block_on(tessera_server::admin::set_signing_alg(c, choice, tenant))?;
+            println!("tenant {t} signs tokens with {}", choice.unwrap_or("the server's default algorithm"));
             Ok(())
         }),
         Command::DevCert { out, force } => tessera_server::run::dev_cert(&out, force).map(|files| {

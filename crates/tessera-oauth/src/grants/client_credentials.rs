@@ -71,8 +71,14 @@ pub async fn grant(
         uti: tessera_crypto::random_token(rng, 16),
         ver: "2.0",
     };
-    let access_token =
-        tessera_crypto::sign_jwt(ctx.key, &claims).map_err(|_| OAuthError::new(SERVER_ERROR))?;
+    // The resource's choice of algorithm for its access tokens, else the tenant's.
+    let resource_alg = match ctx.directory.client(resource_app).await? {
+        Some(r) => r.app.settings.token_signing_alg.clone(),
+        None => None,
+    };
+    let key = crate::signer_for(ctx, resource_alg.as_deref()).await?;
+    let access_token = tessera_crypto::sign_jwt(key.as_deref().unwrap_or(ctx.key), &claims)
+        .map_err(|_| OAuthError::new(SERVER_ERROR))?;
     Ok(TokenResponse {
         token_type: "Bearer",
         scope: None,

@@ -46,3 +46,10 @@ CREATE INDEX pushed_requests_expiry ON pushed_requests(expires_at);
 -- The maintenance job deletes expired sign-in state by these.
 CREATE INDEX sso_sessions_expiry ON sso_sessions(expires_at);
 CREATE INDEX sign_in_throttle_updated ON sign_in_throttle(updated_at);
+
+-- Per-tenant settings of Tessera's own (not Graph properties).
+-- token_signing_alg: RS256, ES256 or EdDSA; NULL = the server's default.
+CREATE TABLE tenant_settings (
+    tenant_id          TEXT PRIMARY KEY REFERENCES tenants(id),
+    token_signing_alg  TEXT
+);

@@ -195,6 +195,35 @@ macro_rules! impl_directory {
                 row.map(|r| $crate::sql::tenant(&r)).transpose()
             }
 
+            async fn tenant_signing_alg(&self, t: tessera_model::TenantId) -> $crate::StoreResult<Option<String>> {
+                let row = sqlx::query("SELECT token_signing_alg FROM tenant_settings WHERE tenant_id = $1")
+                    .bind(t.to_string())
+                    .fetch_optional(self.read())
+                    .await?;
+                match row {
+                    Some(r) => $crate::sql::Get::opt_str(&r, "token_signing_alg"),
+                    None => Ok(None),
+                }
+            }
+
+            async fn set_tenant_signing_alg(&self, t: tessera_model::TenantId, alg: Option<&str>, now: time::OffsetDateTime) -> $crate::StoreResult<()> {
+                use tessera_model::*;
+                let mut tx = self.begin_write().await?;
+                let n = sqlx::query(
+                    "INSERT INTO tenant_settings (tenant_id, token_signing_alg) SELECT id, $2 FROM tenants WHERE id = $1 \
+                     ON CONFLICT (tenant_id) DO UPDATE SET token_signing_alg = $2",
+                )
+                .bind(t.to_string())
+                .bind(alg)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                $crate::sql::expect_one(n)?;
+                $crate::sql::log_change!(&mut tx, t, ObjectKind::Organization, ObjectId(t.0), ChangeType::Updated, now, serde_json::json!({ "tokenSigningAlg": alg }));
+                tx.commit().await?;
+                Ok(())
+            }
+
             async fn list_tenant_ids(&self) -> $crate::StoreResult<Vec<tessera_model::TenantId>> {
                 let rows = sqlx::query("SELECT id FROM tenants ORDER BY id").fetch_all(self.read()).await?;
                 rows.iter().map(|r| $crate::sql::guid(r, "id")).collect()

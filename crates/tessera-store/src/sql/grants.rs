@@ -256,8 +256,9 @@ macro_rules! impl_grants {
                 let mut tx = self.begin_write().await?;
                 // Serialises rotations of this tenant across nodes.
                 Self::tx_lock_tenant(&mut tx, t).await?;
-                let row = sqlx::query("SELECT MAX(active_from) AS newest FROM signing_keys WHERE tenant_id = $1 AND retired_at IS NULL")
+                let row = sqlx::query("SELECT MAX(active_from) AS newest FROM signing_keys WHERE tenant_id = $1 AND alg = $2 AND retired_at IS NULL")
                     .bind(t.to_string())
+                    .bind(&k.alg)
                     .fetch_one(&mut *tx)
                     .await?;
                 let newest = $crate::sql::Get::opt_int(&row, "newest")?;

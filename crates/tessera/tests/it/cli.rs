@@ -622,3 +622,80 @@ async fn admin_commands_recover_access(b: TestBackend) {
     drop(s);
 }
 both_backends!(admin_commands_recover_access);
+
+/// `tessera admin set-signing-alg`: a running server (another process)
+/// signs the tenant's next tokens with the new algorithm within seconds;
+/// unknown algorithms are refused.
+async fn admin_set_signing_alg(b: TestBackend) {
+    let db = TestDb::new(b).await;
+    let s = Served::start(&db.data_dir(), &db.url, &[]);
+    let boot: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(db.data_dir().join("bootstrap.json")).unwrap())
+            .unwrap();
+    let (tenant, client_id, secret) = (
+        boot["tenantId"].as_str().unwrap(),
+        boot["clientId"].as_str().unwrap(),
+        boot["clientSecret"].as_str().unwrap(),
+    );
+    let url = format!("http://127.0.0.1:{}/{tenant}/oauth2/v2.0/token", s.port);
+    let http = tessera_testkit::client();
+    let token_alg = || {
+        let (http, url) = (http.clone(), url.clone());
+        async move {
+            let v: serde_json::Value = http
+                .post(&url)
+                .form(&[
+                    ("grant_type", "client_credentials"),
+                    ("client_id", client_id),
+                    ("client_secret", secret),
+                    ("scope", "https://graph.microsoft.com/.default"),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let token = v["access_token"].as_str().unwrap().to_string();
+            format!("{:?}", jsonwebtoken::decode_header(&token).unwrap().alg)
+        }
+    };
+    assert_eq!(token_alg().await, "RS256");
+    let d = db.data_dir();
+    let d = d.to_str().unwrap();
+    let out = run(&mut tessera(&[
+        "admin",
+        "set-signing-alg",
+        "--alg",
+        "ES256",
+        "--data-dir",
+        d,
+        "--database",
+        &db.url,
+    ]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("ES256"));
+    let set = std::time::Instant::now();
+    while token_alg().await != "ES256" {
+        assert!(
+            set.elapsed() < Duration::from_secs(30),
+            "the running server never switched to ES256"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    for bad in ["HS256", "none", "rs256 ", ""] {
+        let out = run(&mut tessera(&[
+            "admin",
+            "set-signing-alg",
+            "--alg",
+            bad,
+            "--data-dir",
+            d,
+            "--database",
+            &db.url,
+        ]));
+        assert_eq!(out.status.code(), Some(2), "{bad}: {}", stderr(&out));
+        assert!(stderr(&out).contains("key `alg`"), "{}", stderr(&out));
+    }
+}
+both_backends!(admin_set_signing_alg);
