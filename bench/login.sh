@@ -38,14 +38,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-wait_url() { # URL: waits up to 30 s for a 200 on GET, while $pid lives
-  for _ in $(seq 1 3000); do
-    [[ $(curl -s -m 2 -o /dev/null -w '%{http_code}' "$1" || true) == 200 ]] && return 0
-    kill -0 "$pid" 2>/dev/null || { echo "server exited before $1 answered 200; its log:" >&2; tail -n 20 "$work/server.log" >&2; return 1; }
-    sleep 0.01
-  done
-  echo "not ready within 30 s: $1" >&2; return 1
-}
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
 drive() { # MODE AUTHORIZE TOKEN CLIENT SCOPE USER PASSWORD
   "$driver" login --mode "$1" --authorize "$2" --token "$3" --client-id "$4" \
@@ -59,7 +51,7 @@ declare -A R
 dir="$work/tessera"; port=$(free_port)
 "$bin" serve --listen "127.0.0.1:$port" --data-dir "$dir" --log-level warn >"$work/server.log" 2>&1 </dev/null &
 pid=$!
-wait_url "http://127.0.0.1:$port/readyz"
+wait_url "http://127.0.0.1:$port/readyz" "$pid" "$work/server.log"
 "$driver" seed "$dir" >"$work/seed.json"
 get() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$work/seed.json" "$1"; }
 tenant=$(get tenant); client=$(get client_id); user=$(get username); password=$(get password)
@@ -74,7 +66,7 @@ stop_pid "$pid"; pid=
 port=$(free_port)
 node "$here/peer/server.mjs" "$port" RS256 >"$work/server.log" 2>&1 </dev/null &
 pid=$!
-wait_url "http://127.0.0.1:$port/.well-known/openid-configuration"
+wait_url "http://127.0.0.1:$port/.well-known/openid-configuration" "$pid" "$work/server.log"
 for mode in fresh sso; do
   R[peer-$mode]=$(drive "$mode" "http://127.0.0.1:$port/auth" "http://127.0.0.1:$port/token" bench-native "openid api" ada@bench.example "correct horse battery staple 42")
 done

@@ -30,14 +30,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-wait_url() { # URL: waits up to 30 s for a 200 on GET, while $pid lives
-  for _ in $(seq 1 3000); do
-    [[ $(curl -s -m 2 -o /dev/null -w '%{http_code}' "$1" || true) == 200 ]] && return 0
-    kill -0 "$pid" 2>/dev/null || { echo "server exited before $1 answered 200; its log:" >&2; tail -n 20 "$work/server.log" >&2; return 1; }
-    sleep 0.01
-  done
-  echo "not ready within 30 s: $1" >&2; return 1
-}
 stop() { stop_pid "$pid"; pid=; }
 load() { # URL BODY -> prints the RESULT line (after a 2 s warm-up)
   BODY="$2" wrk -t2 -c32 -d2s -s "$here/token.lua" "$1" >/dev/null
@@ -50,7 +42,7 @@ for alg in RS256 ES256; do
   dir="$work/tessera-$alg"; port=$(free_port)
   TESSERA_TOKEN_SIGNING_ALG=$alg "$bin" serve --listen "127.0.0.1:$port" --data-dir "$dir" --log-level warn >"$work/server.log" 2>&1 </dev/null &
   pid=$!
-  wait_url "http://127.0.0.1:$port/readyz"
+  wait_url "http://127.0.0.1:$port/readyz" "$pid" "$work/server.log"
   tenant=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tenantId"])' "$dir/bootstrap.json")
   body=$(python3 -c 'import json,sys,urllib.parse as u; b=json.load(open(sys.argv[1])); print(u.urlencode({"grant_type":"client_credentials","client_id":b["clientId"],"client_secret":b["clientSecret"],"scope":"https://graph.microsoft.com/.default"}))' "$dir/bootstrap.json")
   R[tessera-$alg]=$(load "http://127.0.0.1:$port/$tenant/oauth2/v2.0/token" "$body")
@@ -60,7 +52,7 @@ for alg in RS256 ES256; do
   port=$(free_port)
   node "$here/peer/server.mjs" "$port" "$alg" >"$work/server.log" 2>&1 </dev/null &
   pid=$!
-  wait_url "http://127.0.0.1:$port/.well-known/openid-configuration"
+  wait_url "http://127.0.0.1:$port/.well-known/openid-configuration" "$pid" "$work/server.log"
   R[peer-$alg]=$(load "http://127.0.0.1:$port/token" "grant_type=client_credentials&client_id=bench-client&client_secret=bench-secret-bench-secret-bench-secret-0123&scope=api")
   R[peer-$alg-rss]=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status")
   stop

@@ -50,3 +50,15 @@ stop_pid() {
   kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null
   wait "$pid" 2>/dev/null || true
 }
+
+# wait_url URL PID LOG: waits up to 30 s for a 200 on GET of URL while PID
+# lives; if it dies first, shows the end of LOG.
+wait_url() {
+  local url=$1 pid=$2 log=$3
+  for _ in $(seq 1 3000); do
+    [[ $(curl -s -m 2 -o /dev/null -w '%{http_code}' "$url" || true) == 200 ]] && return 0
+    kill -0 "$pid" 2>/dev/null || { echo "server exited before $url answered 200; its log:" >&2; tail -n 20 "$log" >&2; return 1; }
+    sleep 0.01
+  done
+  echo "not ready within 30 s: $url" >&2; return 1
+}

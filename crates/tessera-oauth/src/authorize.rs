@@ -41,6 +41,33 @@ pub struct AuthorizeRequest {
     pub max_age: Option<u64>,
 }
 
+impl AuthorizeRequest {
+    /// A request Tessera makes for itself (the device and admin-consent
+    /// pages): no PKCE, nonce or prompt; answered in the query if at all.
+    pub fn internal(
+        client_id: AppId,
+        redirect_uri: String,
+        platform: Platform,
+        scope: Vec<String>,
+        state: Option<String>,
+    ) -> Self {
+        Self {
+            client_id,
+            redirect_uri,
+            platform,
+            scope,
+            state,
+            nonce: None,
+            code_challenge: None,
+            response_mode: ResponseMode::Query,
+            prompt: None,
+            login_hint: None,
+            domain_hint: None,
+            max_age: None,
+        }
+    }
+}
+
 /// Why the request cannot proceed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Rejection {

@@ -73,12 +73,7 @@ pub async fn grant(
         (false, true) => return Err(OAuthError::new(CROSS_ORIGIN_NOT_SPA)),
         _ => {}
     }
-    let user = ctx
-        .store
-        .get_user(tenant, code.user_id)
-        .await?
-        .filter(|u| u.account_enabled)
-        .ok_or_else(|| OAuthError::new(USER_DISABLED))?;
+    let user = super::common::enabled_user(ctx, tenant, code.user_id).await?;
     let resolved = crate::delegated::resolve(
         ctx.directory,
         ctx.public_url,

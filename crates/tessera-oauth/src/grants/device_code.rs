@@ -76,20 +76,8 @@ pub async fn grant(
     if approval.tenant != tenant {
         return Err(invalid());
     }
-    let user = ctx
-        .store
-        .get_user(tenant, approval.user_id)
-        .await?
-        .filter(|u| u.account_enabled)
-        .ok_or_else(|| OAuthError::new(USER_DISABLED))?;
-    let live = ctx
-        .store
-        .get_session(tenant, approval.session_id)
-        .await?
-        .is_some_and(|s| s.ended_at.is_none());
-    if !live {
-        return Err(OAuthError::new(SESSION_ENDED));
-    }
+    let user = super::common::enabled_user(ctx, tenant, approval.user_id).await?;
+    super::common::require_live_session(ctx, tenant, approval.session_id).await?;
     let resolved = crate::delegated::resolve(
         ctx.directory,
         ctx.public_url,

@@ -51,37 +51,15 @@ pub async fn grant(
         .as_str()
         .and_then(|o| o.parse().ok())
         .ok_or_else(|| OAuthError::new(OBO_NOT_USER))?;
-    let user = ctx
-        .store
-        .get_user(tenant, oid)
-        .await?
-        .filter(|u| u.account_enabled)
-        .ok_or_else(|| OAuthError::new(USER_DISABLED))?;
+    let user = super::common::enabled_user(ctx, tenant, oid).await?;
     let session_id: Option<ObjectId> = claims["sid"].as_str().and_then(|s| s.parse().ok());
     if let Some(sid) = session_id {
-        let live = ctx
-            .store
-            .get_session(tenant, sid)
-            .await?
-            .is_some_and(|s| s.ended_at.is_none());
-        if !live {
-            return Err(OAuthError::new(SESSION_ENDED));
-        }
+        super::common::require_live_session(ctx, tenant, sid).await?;
     }
     let resolved =
         crate::delegated::resolve(ctx.directory, ctx.public_url, tenant, &client.app, x.scope)
             .await?;
-    let missing = crate::delegated::missing_consent(
-        ctx.store,
-        tenant,
-        Some(client.sp.id),
-        Some(user.id),
-        &resolved,
-    )
-    .await?;
-    if !missing.is_empty() {
-        return Err(OAuthError::new(CONSENT_REQUIRED));
-    }
+    super::common::require_consent(ctx, tenant, client.sp.id, user.id, &resolved).await?;
     let amr: Vec<String> = claims["amr"]
         .as_array()
         .map(|a| {

@@ -53,21 +53,9 @@ pub async fn grant(
     if ctx.now >= old.expires_at {
         return Err(OAuthError::new(REFRESH_INVALID));
     }
-    let user = ctx
-        .store
-        .get_user(tenant, old.user_id)
-        .await?
-        .filter(|u| u.account_enabled)
-        .ok_or_else(|| OAuthError::new(USER_DISABLED))?;
+    let user = super::common::enabled_user(ctx, tenant, old.user_id).await?;
     if let Some(sid) = old.session_id {
-        let live = ctx
-            .store
-            .get_session(tenant, sid)
-            .await?
-            .is_some_and(|s| s.ended_at.is_none());
-        if !live {
-            return Err(OAuthError::new(SESSION_ENDED));
-        }
+        super::common::require_live_session(ctx, tenant, sid).await?;
     }
     // Other scopes than the family's must already be consented.
     let scope = r.scope.unwrap_or(&old.scope);
@@ -75,17 +63,7 @@ pub async fn grant(
         crate::delegated::resolve(ctx.directory, ctx.public_url, tenant, &client.app, scope)
             .await?;
     if scope != old.scope {
-        let missing = crate::delegated::missing_consent(
-            ctx.store,
-            tenant,
-            Some(client.sp.id),
-            Some(user.id),
-            &resolved,
-        )
-        .await?;
-        if !missing.is_empty() {
-            return Err(OAuthError::new(CONSENT_REQUIRED));
-        }
+        super::common::require_consent(ctx, tenant, client.sp.id, user.id, &resolved).await?;
     }
     let g = UserGrant {
         session_id: old.session_id,

@@ -9,7 +9,6 @@
 use super::{consent, pages, request_id, Flow, Progress, Signed};
 use crate::clock::SystemClock;
 use crate::state::AppState;
-use crate::tenant::PathTenant;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
@@ -47,16 +46,7 @@ pub(crate) async fn flow_for(
     headers: &HeaderMap,
     form: &BTreeMap<String, String>,
 ) -> Result<Flow, Response> {
-    let path_tenant = match s.directory.tenant(segment).await {
-        Ok(PathTenant::Unknown) => {
-            return Err(bad(
-                headers,
-                "The tenant in the address does not exist (AADSTS90002).",
-            ))
-        }
-        Ok(t) => t,
-        Err(_) => return Err(super::unavailable(headers)),
-    };
+    let path_tenant = super::path_tenant(s, segment, headers).await?;
     if form.values().any(|v| v.len() > 2048) {
         return Err(bad(headers, "The request is too large."));
     }
@@ -78,20 +68,13 @@ pub(crate) async fn flow_for(
                 "The redirect_uri is not registered for this application.",
             )
         })?;
-    let req = AuthorizeRequest {
-        client_id: client.app.app_id,
-        redirect_uri: redirect_uri.clone(),
+    let req = AuthorizeRequest::internal(
+        client.app.app_id,
+        redirect_uri.clone(),
         platform,
-        scope: vec![".default".into()],
-        state: form.get("state").cloned(),
-        nonce: None,
-        code_challenge: None,
-        response_mode: ResponseMode::Query,
-        prompt: None,
-        login_hint: None,
-        domain_hint: None,
-        max_age: None,
-    };
+        vec![".default".into()],
+        form.get("state").cloned(),
+    );
     let ctx = form_urlencoded::Serializer::new(String::new())
         .extend_pairs(form.iter())
         .finish();

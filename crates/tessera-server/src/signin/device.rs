@@ -13,7 +13,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
 use tessera_model::{Clock, DeviceApproval, DeviceStatus, ObjectId, TenantId};
-use tessera_oauth::authorize::{AuthorizeRequest, ResponseMode};
+use tessera_oauth::authorize::AuthorizeRequest;
 use tessera_oauth::device::normalize_user_code;
 use tessera_oauth::directory::Directory;
 use tessera_oauth::redirect::Platform;
@@ -132,20 +132,13 @@ pub(crate) async fn flow_for(
         Ok(None) => return Err(bad()),
         Err(_) => return Err(super::unavailable(headers)),
     };
-    let req = AuthorizeRequest {
-        client_id: rec.client_id,
-        redirect_uri: String::new(),
-        platform: Platform::PublicClient,
-        scope: rec.scope.split_whitespace().map(str::to_string).collect(),
-        state: None,
-        nonce: None,
-        code_challenge: None,
-        response_mode: ResponseMode::Query,
-        prompt: None,
-        login_hint: None,
-        domain_hint: None,
-        max_age: None,
-    };
+    let req = AuthorizeRequest::internal(
+        rec.client_id,
+        String::new(),
+        Platform::PublicClient,
+        rec.scope.split_whitespace().map(str::to_string).collect(),
+        None,
+    );
     let ctx = form_urlencoded::Serializer::new(String::new())
         .append_pair("device", &code)
         .finish();

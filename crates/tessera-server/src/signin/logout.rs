@@ -10,7 +10,7 @@ use crate::tenant::PathTenant;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use std::collections::BTreeMap;
 use tessera_model::{Application, Clock, TenantId};
 use tessera_oauth::directory::Directory;
@@ -101,16 +101,7 @@ async fn check(
     form: &BTreeMap<String, String>,
 ) -> Result<Checked, Response> {
     let req = LogoutRequest::parse(form).map_err(|m| bad(headers, m))?;
-    let path = match s.directory.tenant(segment).await {
-        Ok(PathTenant::Unknown) => {
-            return Err(bad(
-                headers,
-                "The tenant in the address does not exist (AADSTS90002).",
-            ))
-        }
-        Ok(p) => p,
-        Err(_) => return Err(super::unavailable(headers)),
-    };
+    let path = super::path_tenant(s, segment, headers).await?;
     let hint = match &req.id_token_hint {
         None => None,
         Some(token) => Some(verify_hint(s, path, token).await.ok_or_else(|| {
@@ -268,25 +259,7 @@ async fn sign_out(
 }
 
 fn redirect(to: &str, extra: Vec<(header::HeaderName, HeaderValue)>) -> Response {
-    let mut res = StatusCode::FOUND.into_response();
-    let h = res.headers_mut();
-    match HeaderValue::from_str(to) {
-        Ok(v) => {
-            h.insert(header::LOCATION, v);
-        }
-        Err(_) => {
-            return pages::error(
-                StatusCode::BAD_REQUEST,
-                "The redirect URI cannot be used.",
-                "",
-            )
-        }
-    }
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    for (k, v) in extra {
-        h.append(k, v);
-    }
-    res
+    super::redirect(StatusCode::FOUND, to, extra)
 }
 
 /// A message page; its CSP allows exactly the frames' origins.

@@ -162,6 +162,23 @@ fn unavailable(headers: &HeaderMap) -> Response {
     res
 }
 
+/// The tenant a page's path names; an unknown one is an error page.
+pub(crate) async fn path_tenant(
+    s: &AppState,
+    segment: &str,
+    headers: &HeaderMap,
+) -> Result<PathTenant, Response> {
+    match s.directory.tenant(segment).await {
+        Ok(PathTenant::Unknown) => Err(pages::error(
+            StatusCode::BAD_REQUEST,
+            "The tenant in the address does not exist (AADSTS90002).",
+            &request_id(headers),
+        )),
+        Ok(t) => Ok(t),
+        Err(_) => Err(unavailable(headers)),
+    }
+}
+
 /// Parses and validates an authorization request. Until its client and
 /// redirect URI are known to match, every problem is an error page.
 pub(crate) async fn start(
@@ -182,15 +199,7 @@ pub(crate) async fn start(
         }
         None => None,
     };
-    let path_tenant = match s.directory.tenant(segment).await {
-        Ok(PathTenant::Unknown) => {
-            return Err(bad(
-                "The tenant in the address does not exist (AADSTS90002).",
-            ))
-        }
-        Ok(t) => t,
-        Err(_) => return Err(unavailable(headers)),
-    };
+    let path_tenant = path_tenant(s, segment, headers).await?;
     let client = match form.get("client_id").and_then(|c| c.parse::<AppId>().ok()) {
         Some(id) => s
             .directory
@@ -377,9 +386,18 @@ pub(crate) fn answer(
     } else {
         StatusCode::FOUND
     };
+    redirect(status, &a.location(), extra)
+}
+
+/// A `no-store` redirect to `location` (with cookies or other headers).
+pub(crate) fn redirect(
+    status: StatusCode,
+    location: &str,
+    extra: Vec<(HeaderName, HeaderValue)>,
+) -> Response {
     let mut res = status.into_response();
     let h = res.headers_mut();
-    match HeaderValue::from_str(&a.location()) {
+    match HeaderValue::from_str(location) {
         Ok(v) => {
             h.insert(header::LOCATION, v);
         }

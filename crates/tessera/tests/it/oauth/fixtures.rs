@@ -72,3 +72,62 @@ pub async fn verify(
         .unwrap()
         .claims
 }
+
+/// The classic forgeries of a token of ours: `alg: none` with its payload,
+/// and HS256 keyed with the tenant's public RSA modulus (the key-confusion
+/// attack). Also returns the token's claims, for tampering.
+pub async fn forgeries(
+    s: &TestServer,
+    tenant: &str,
+    token: &str,
+) -> (String, String, serde_json::Value) {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    let parts: Vec<&str> = token.split('.').collect();
+    let header: serde_json::Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[0]).unwrap()).unwrap();
+    let claims: serde_json::Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+    let none = format!(
+        "{}.{}.",
+        URL_SAFE_NO_PAD.encode(
+            serde_json::json!({"alg": "none", "typ": "JWT", "kid": header["kid"]}).to_string()
+        ),
+        parts[1]
+    );
+    let jwks: serde_json::Value = s
+        .get(&format!("/{tenant}/discovery/v2.0/keys"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let public_n = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|k| k["n"].as_str())
+        .expect("an RSA key in the JWKS")
+        .to_string();
+    let mut hs_header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+    hs_header.kid = header["kid"].as_str().map(str::to_string);
+    let hs256 = jsonwebtoken::encode(
+        &hs_header,
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(public_n.as_bytes()),
+    )
+    .unwrap();
+    (none, hs256, claims)
+}
+
+/// `token` with its payload replaced by `claims` (signature kept).
+pub fn with_claims(token: &str, claims: &serde_json::Value) -> String {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    let parts: Vec<&str> = token.split('.').collect();
+    format!(
+        "{}.{}.{}",
+        parts[0],
+        URL_SAFE_NO_PAD.encode(claims.to_string()),
+        parts[2]
+    )
+}

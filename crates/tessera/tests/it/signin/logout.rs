@@ -7,8 +7,6 @@
 //! hint, silent logout from a third-party page (confirmation + CSRF).
 use super::fixtures::*;
 use super::flow::redeem_conf;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use tessera_testkit::{both_backends, TestBackend, TestServer};
 
 /// Signs in to the confidential app: the browser, its ID and refresh tokens.
@@ -199,34 +197,10 @@ async fn logout_attacks(b: TestBackend) {
     let public = apps.public.to_string();
 
     // Forged hints.
-    let parts: Vec<&str> = id_token.split('.').collect();
-    let header: serde_json::Value =
-        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[0]).unwrap()).unwrap();
-    let mut claims: serde_json::Value =
-        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
-    let enc = |v: &serde_json::Value| URL_SAFE_NO_PAD.encode(v.to_string());
-    let none = format!(
-        "{}.{}.",
-        enc(&serde_json::json!({"alg": "none", "typ": "JWT", "kid": header["kid"]})),
-        parts[1]
-    );
-    let jwks: serde_json::Value = s
-        .get(&format!("/{}/discovery/v2.0/keys", apps.tenant))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let public_n = jwks["keys"][0]["n"].as_str().unwrap().to_string();
-    let mut hs_header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
-    hs_header.kid = header["kid"].as_str().map(str::to_string);
-    let hs256 = jsonwebtoken::encode(
-        &hs_header,
-        &claims,
-        &jsonwebtoken::EncodingKey::from_secret(public_n.as_bytes()),
-    )
-    .unwrap();
+    let t = apps.tenant.to_string();
+    let (none, hs256, mut claims) = crate::oauth::fixtures::forgeries(&s, &t, &id_token).await;
     claims["aud"] = serde_json::json!(public);
-    let tampered = format!("{}.{}.{}", parts[0], enc(&claims), parts[2]);
+    let tampered = crate::oauth::fixtures::with_claims(&id_token, &claims);
     let huge = "a".repeat(10_000);
     let cases: Vec<(&str, Vec<(&str, &str)>)> = vec![
         ("alg none", vec![("id_token_hint", &none)]),
