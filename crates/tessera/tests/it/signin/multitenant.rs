@@ -328,3 +328,91 @@ async fn admin_consent_for_another_organisation(b: TestBackend) {
     );
 }
 both_backends!(admin_consent_for_another_organisation);
+
+/// What tenant A issued is worthless in tenant B: A's code and refresh
+/// token at B's token endpoint, A's access token at B's introspection, A's
+/// ID token as B's logout hint.
+async fn tenant_a_tokens_are_refused_in_tenant_b(b: TestBackend) {
+    let s = TestServer::start(b).await;
+    let apps = setup(&s).await;
+    let org = contoso(&s).await;
+    let p = planner(&s, apps.tenant).await;
+    let c = p.app.app_id.to_string();
+    let (a, b_seg) = (apps.tenant.to_string(), org.tenant.to_string());
+    // Bob of B uses Planner once, so Planner has a service principal in B
+    // and can authenticate there.
+    let mut br = Browser::new(&s);
+    let r = br
+        .get(&organizations_authorize(
+            p.app.app_id,
+            &[("scope", "openid User.Read")],
+        ))
+        .await;
+    let r = sign_in(&mut br, r.text().await.unwrap(), &org.bob, PASSWORD).await;
+    accept(&mut br, r.text().await.unwrap(), "accept").await;
+    // Ada of A signs in to Planner: a code, then tokens.
+    let mut br = Browser::new(&s);
+    let scope = [("scope", "openid offline_access User.Read")];
+    let code_a = code_for(&mut br, &apps, p.app.app_id, WEB_REDIRECT, &scope).await["code"].clone();
+    let (status, body) = redeem(&s, &b_seg, &p, &code_a).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "A's code at B: {body}"
+    );
+    let (status, tokens) = redeem(&s, &a, &p, &code_a).await;
+    assert_eq!(status, 200, "{tokens}");
+    let rt = tokens["refresh_token"].as_str().unwrap();
+    let r = crate::oauth::fixtures::token(
+        &s,
+        &b_seg,
+        &[
+            ("grant_type", "refresh_token"),
+            ("client_id", &c),
+            ("client_secret", &p.secret),
+            ("refresh_token", rt),
+        ],
+    )
+    .await;
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(
+        body["error"], "invalid_grant",
+        "A's refresh token at B: {body}"
+    );
+    // A's access token, introspected at B by the same application.
+    let r = s
+        .client
+        .post(s.url(&format!("/{b_seg}/oauth2/v2.0/introspect")))
+        .form(&[
+            ("client_id", c.as_str()),
+            ("client_secret", p.secret.as_str()),
+            ("token", tokens["access_token"].as_str().unwrap()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v, serde_json::json!({ "active": false }));
+    // ... and at A it is active (the test can fail).
+    let r = s
+        .client
+        .post(s.url(&format!("/{a}/oauth2/v2.0/introspect")))
+        .form(&[
+            ("client_id", c.as_str()),
+            ("client_secret", p.secret.as_str()),
+            ("token", tokens["access_token"].as_str().unwrap()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["active"], true, "{v}");
+    // A's ID token as a logout hint at B.
+    let q = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("id_token_hint", tokens["id_token"].as_str().unwrap())
+        .finish();
+    let r = br.get(&format!("/{b_seg}/oauth2/v2.0/logout?{q}")).await;
+    assert_eq!(r.status(), 400);
+}
+both_backends!(tenant_a_tokens_are_refused_in_tenant_b);
