@@ -3,4 +3,5 @@ mod apps;
 mod bootstrap;
 mod directory;
 mod fixtures;
+mod odata;
 mod schema;
