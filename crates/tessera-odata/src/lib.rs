@@ -14,6 +14,7 @@
 )]
 
 mod lexer;
+pub mod options;
 mod parser;
 pub mod sql;
 

@@ -154,6 +154,13 @@ proptest! {
     }
 
     #[test]
+    fn query_options_never_panic(
+        pairs in proptest::collection::vec(("\\$?(filter|select|top|orderby|count|skiptoken|expand|x)", "\\PC{0,40}"), 0..6)
+    ) {
+        let _ = tessera_odata::options::QueryOptions::parse(&pairs);
+    }
+
+    #[test]
     fn printed_filters_parse_back(e in expr()) {
         let text = print(&e);
         prop_assert_eq!(parse(&text).unwrap(), e);
