@@ -5,7 +5,7 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use rand::RngCore;
-use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use reqwest::Url;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -211,10 +211,7 @@ async fn login(http: &reqwest::Client, o: &Options, jar: &mut Jar) -> anyhow::Re
         let (at, form) = next.clone();
         let req = match &form {
             None => http.get(at.clone()),
-            Some(f) => http
-                .post(at.clone())
-                .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(encode(f)),
+            Some(f) => http.post(at.clone()).form(f),
         };
         let r = req.header(COOKIE, jar.header(at.path())).send().await?;
         jar.keep(&r);
@@ -255,17 +252,15 @@ async fn login(http: &reqwest::Client, o: &Options, jar: &mut Jar) -> anyhow::Re
         next = (at.join(&action)?, Some(fields));
     }
     let code = code.ok_or_else(|| anyhow::anyhow!("no code after 12 steps"))?;
-    let body = encode(&[
-        ("grant_type".into(), "authorization_code".into()),
-        ("client_id".into(), o.client_id.clone()),
-        ("code".into(), code),
-        ("redirect_uri".into(), o.redirect_uri.clone()),
-        ("code_verifier".into(), verifier),
-    ]);
     let r = http
         .post(o.token.clone())
-        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(body)
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("client_id", o.client_id.as_str()),
+            ("code", code.as_str()),
+            ("redirect_uri", o.redirect_uri.as_str()),
+            ("code_verifier", verifier.as_str()),
+        ])
         .send()
         .await?;
     let status = r.status();
@@ -274,33 +269,6 @@ async fn login(http: &reqwest::Client, o: &Options, jar: &mut Jar) -> anyhow::Re
         anyhow::bail!("token endpoint answered {status}: {v}");
     }
     Ok(())
-}
-
-fn encode(fields: &[(String, String)]) -> String {
-    let mut s = reqwest::Url::parse("x:")
-        .map(|_| String::new())
-        .unwrap_or_default();
-    for (i, (k, v)) in fields.iter().enumerate() {
-        if i > 0 {
-            s.push('&');
-        }
-        s.push_str(&pct(k));
-        s.push('=');
-        s.push_str(&pct(v));
-    }
-    s
-}
-
-fn pct(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// The first post form of a page: its action and its hidden inputs.
@@ -359,6 +327,5 @@ mod tests {
         assert_eq!(action, "/t/login");
         assert_eq!(fields[0], ("ctx".to_string(), "a=1&b=2".to_string()));
         assert!(fields.iter().any(|(k, _)| k == "password"));
-        assert_eq!(pct("a b/&"), "a%20b%2F%26");
     }
 }

@@ -5,7 +5,7 @@
 //! docs/design/device-code.md for the choices and their risks.
 use crate::client_auth::AuthenticatedClient;
 use crate::error::*;
-use crate::request::{client_auth, missing, unique_form, ClientAuth};
+use crate::request::{form_with_client, missing, ClientAuth};
 use crate::TokenContext;
 use rand::{CryptoRng, RngCore};
 use serde::Serialize;
@@ -32,8 +32,7 @@ impl DeviceRequest {
         pairs: Vec<(String, String)>,
         basic: Option<(String, String)>,
     ) -> Result<Self, OAuthError> {
-        let mut form = unique_form(pairs)?;
-        let client = client_auth(&mut form, basic)?;
+        let (mut form, client) = form_with_client(pairs, basic)?;
         if client.client_id.is_none() {
             return Err(missing("client_id"));
         }

@@ -3,7 +3,7 @@
 //! learns about a token only if it is the token's audience or its client
 //! (`azp`): other tokens answer `{"active": false}`, so introspection cannot be
 //! used to read other applications' tokens.
-use crate::request::{client_auth, missing, unique_form, ClientAuth};
+use crate::request::{form_with_client, missing, ClientAuth};
 use crate::OAuthError;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{json, Value};
@@ -19,8 +19,7 @@ impl IntrospectRequest {
         pairs: Vec<(String, String)>,
         basic: Option<(String, String)>,
     ) -> Result<Self, OAuthError> {
-        let mut form = unique_form(pairs)?;
-        let client = client_auth(&mut form, basic)?;
+        let (mut form, client) = form_with_client(pairs, basic)?;
         let token = form.remove("token").ok_or_else(|| missing("token"))?;
         Ok(Self { token, client })
     }

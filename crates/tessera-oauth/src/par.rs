@@ -6,7 +6,7 @@
 //! be altered in the browser.
 use crate::authorize::Rejection;
 use crate::error::*;
-use crate::request::{client_auth, missing, printable, unique_form, ClientAuth};
+use crate::request::{form_with_client, missing, ClientAuth};
 use crate::TokenContext;
 use rand::{CryptoRng, RngCore};
 use serde::Serialize;
@@ -32,8 +32,7 @@ impl ParRequest {
         pairs: Vec<(String, String)>,
         basic: Option<(String, String)>,
     ) -> Result<Self, OAuthError> {
-        let mut form = unique_form(pairs)?;
-        let client = client_auth(&mut form, basic)?;
+        let (mut form, client) = form_with_client(pairs, basic)?;
         let client_id = client
             .client_id
             .clone()
@@ -83,7 +82,8 @@ pub async fn push(
         } else {
             PAR_INVALID
         };
-        return Err(OAuthError::with(what, printable_sentence(&description)));
+        // The validator's own sentences: no client input is echoed in them.
+        return Err(OAuthError::with(what, description));
     }
     let token = crate::token::tenant_bound_token(tenant, rng);
     let params = form_urlencoded::Serializer::new(String::new())
@@ -102,14 +102,6 @@ pub async fn push(
         request_uri: format!("{REQUEST_URI_PREFIX}{token}"),
         expires_in: PUSHED_REQUEST_SECONDS,
     })
-}
-
-fn printable_sentence(s: &str) -> String {
-    if s.len() <= 200 {
-        s.to_string()
-    } else {
-        printable(s)
-    }
 }
 
 /// The tenant and digest a `request_uri` names, if it is one of ours.

@@ -105,8 +105,7 @@ impl TokenRequest {
         pairs: Vec<(String, String)>,
         basic: Option<(String, String)>,
     ) -> Result<Self, OAuthError> {
-        let mut form = unique_form(pairs)?;
-        let client = client_auth(&mut form, basic)?;
+        let (form, client) = form_with_client(pairs, basic)?;
         let grant_type = match form.get("grant_type") {
             None => return Err(missing("grant_type")),
             Some(g) if !KNOWN_GRANTS.contains(&g.as_str()) => {
@@ -149,6 +148,17 @@ pub fn unique_form(pairs: Vec<(String, String)>) -> Result<BTreeMap<String, Stri
         form.insert(k, v);
     }
     Ok(form)
+}
+
+/// A form-posting endpoint's parameters (duplicates refused) and the
+/// client's authentication, taken out of them.
+pub(crate) fn form_with_client(
+    pairs: Vec<(String, String)>,
+    basic: Option<(String, String)>,
+) -> Result<(BTreeMap<String, String>, ClientAuth), OAuthError> {
+    let mut form = unique_form(pairs)?;
+    let client = client_auth(&mut form, basic)?;
+    Ok((form, client))
 }
 
 pub(crate) fn missing(name: &str) -> OAuthError {

@@ -13,7 +13,9 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
 use std::collections::BTreeMap;
-use tessera_model::{AppRoleAssignment, Clock, ObjectId, ObjectKind};
+use tessera_model::{
+    AppRoleAssignment, Clock, ObjectId, ObjectKind, ResourceAccess, ServicePrincipal,
+};
 use tessera_oauth::authorize::{AuthorizeRequest, ResponseMode};
 use tessera_oauth::directory::Directory;
 use tessera_oauth::interaction::ClientAnswer;
@@ -141,16 +143,8 @@ pub(crate) async fn declared(
     flow: &Flow,
 ) -> Result<Vec<(String, String, &'static str)>, ()> {
     let mut out = vec![];
-    for rra in &flow.client.app.settings.required_resource_access {
-        let Some(resource) = s
-            .directory
-            .service_principal(t, rra.resource_app_id)
-            .await
-            .map_err(|_| ())?
-        else {
-            continue;
-        };
-        for ra in &rra.resource_access {
+    for (resource, access) in declared_resources(s, t, flow).await? {
+        for ra in access {
             if ra.kind == "Scope" {
                 if let Some(sc) = resource
                     .oauth2_permission_scopes
@@ -171,23 +165,35 @@ pub(crate) async fn declared(
     Ok(out)
 }
 
+/// The resources the application declares permissions on that exist in
+/// tenant `t`, each with the permissions declared.
+async fn declared_resources<'f>(
+    s: &AppState,
+    t: tessera_model::TenantId,
+    flow: &'f Flow,
+) -> Result<Vec<(std::sync::Arc<ServicePrincipal>, &'f [ResourceAccess])>, ()> {
+    let mut out = vec![];
+    for rra in &flow.client.app.settings.required_resource_access {
+        if let Some(resource) = s
+            .directory
+            .service_principal(t, rra.resource_app_id)
+            .await
+            .map_err(|_| ())?
+        {
+            out.push((resource, rra.resource_access.as_slice()));
+        }
+    }
+    Ok(out)
+}
+
 /// Grants everything the application declares, for the organisation.
 pub(crate) async fn grant(s: &AppState, flow: &Flow, signed: &Signed) -> Result<(), ()> {
     let t = signed.tenant;
     let now = SystemClock.now();
     let mut rng = rand::rngs::OsRng;
     let client_sp = consent::ensure_service_principal(s, flow, t).await?;
-    for rra in &flow.client.app.settings.required_resource_access {
-        let Some(resource) = s
-            .directory
-            .service_principal(t, rra.resource_app_id)
-            .await
-            .map_err(|_| ())?
-        else {
-            continue;
-        };
-        let scopes: Vec<String> = rra
-            .resource_access
+    for (resource, access) in declared_resources(s, t, flow).await? {
+        let scopes: Vec<String> = access
             .iter()
             .filter(|ra| ra.kind == "Scope")
             .filter_map(|ra| {
@@ -221,7 +227,7 @@ pub(crate) async fn grant(s: &AppState, flow: &Flow, signed: &Signed) -> Result<
             .filter(|a| a.resource_id == resource.id)
             .map(|a| a.app_role_id)
             .collect();
-        for ra in rra.resource_access.iter().filter(|ra| ra.kind == "Role") {
+        for ra in access.iter().filter(|ra| ra.kind == "Role") {
             let known = resource
                 .app_roles
                 .iter()

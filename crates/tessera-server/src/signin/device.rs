@@ -181,12 +181,14 @@ pub(crate) async fn approve(
         .decide_device_code(device.tenant, device.id, Some(&approval), SystemClock.now())
         .await
     {
-        Ok(true) => message(
+        Ok(true) => pages::message(
             "You're signed in",
             &format!(
                 "You have signed in to {} on your device. You can close this window.",
                 flow.client.app.display_name
             ),
+            vec![],
+            None,
             extra,
         ),
         Ok(false) => entry(s, headers, Some(CODE_NOT_VALID)),
@@ -206,24 +208,16 @@ pub(crate) async fn declined(
         .decide_device_code(device.tenant, device.id, None, SystemClock.now())
         .await
     {
-        Ok(_) => message(
+        Ok(_) => pages::message(
             "Sign-in cancelled",
             &format!(
                 "{} was not given access to your account. You can close this window.",
                 flow.client.app.display_name
             ),
             vec![],
+            None,
+            vec![],
         ),
         Err(_) => super::unavailable(headers),
     }
-}
-
-fn message(title: &str, message: &str, extra: Vec<(HeaderName, HeaderValue)>) -> Response {
-    pages::render(
-        StatusCode::OK,
-        "message.html",
-        minijinja::context! { title, message },
-        pages::csp(&[], None, &[]),
-        extra,
-    )
 }

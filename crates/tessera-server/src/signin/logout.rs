@@ -74,7 +74,7 @@ pub async fn post(
         }
         Some("stay") => match checked.redirect {
             Some(to) => redirect(&to, vec![]),
-            None => message(
+            None => pages::message(
                 "You're still signed in",
                 "You can close this window.",
                 vec![],
@@ -249,7 +249,7 @@ async fn sign_out(
             return redirect(to, std::mem::take(&mut extra));
         }
     }
-    message(
+    pages::message(
         "You signed out",
         "You have signed out of your account. It's a good idea to close all browser windows.",
         frames,
@@ -260,24 +260,6 @@ async fn sign_out(
 
 fn redirect(to: &str, extra: Vec<(header::HeaderName, HeaderValue)>) -> Response {
     super::redirect(StatusCode::FOUND, to, extra)
-}
-
-/// A message page; its CSP allows exactly the frames' origins.
-fn message(
-    title: &str,
-    text: &str,
-    frames: Vec<String>,
-    next: Option<String>,
-    extra: Vec<(header::HeaderName, HeaderValue)>,
-) -> Response {
-    let origins: Vec<String> = frames.iter().filter_map(|f| pages::origin(f)).collect();
-    pages::render(
-        StatusCode::OK,
-        "message.html",
-        minijinja::context! { title, message => text, frames, next },
-        pages::csp(&[], None, &origins),
-        extra,
-    )
 }
 
 fn bad(headers: &HeaderMap, m: &str) -> Response {

@@ -116,6 +116,26 @@ pub fn error(status: StatusCode, message: &str, request_id: &str) -> Response {
     )
 }
 
+/// A message page (signed in on a device, signed out, …), optionally
+/// loading `frames` (CSP `frame-src` allows exactly their origins) and
+/// moving on to `next`.
+pub fn message(
+    title: &str,
+    text: &str,
+    frames: Vec<String>,
+    next: Option<String>,
+    extra: Vec<(HeaderName, HeaderValue)>,
+) -> Response {
+    let origins: Vec<String> = frames.iter().filter_map(|f| origin(f)).collect();
+    render(
+        StatusCode::OK,
+        "message.html",
+        minijinja::context! { title, message => text, frames, next },
+        csp(&[], None, &origins),
+        extra,
+    )
+}
+
 /// SHA-256 (base64) of the form_post script, for its CSP hash.
 pub fn form_post_script_hash() -> String {
     use base64::Engine;
