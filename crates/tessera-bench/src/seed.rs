@@ -90,6 +90,8 @@ pub async fn seed(data_dir: &Path) -> anyhow::Result<serde_json::Value> {
         mail: Some(username.clone()),
         account_enabled: true,
         password_hash: Some(hash.to_string()),
+        profile: Default::default(),
+        force_change_password: false,
     };
     store.create_user(t, &user, now).await?;
     store.close().await;

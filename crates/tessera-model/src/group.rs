@@ -14,6 +14,12 @@ pub struct Group {
     pub mail_enabled: bool,
     #[serde(with = "time::serde::rfc3339")]
     pub created_date_time: OffsetDateTime,
+    /// `Unified` for Microsoft 365 groups, `DynamicMembership`; empty for
+    /// security groups.
+    #[serde(default)]
+    pub group_types: Vec<String>,
+    pub visibility: Option<String>,
+    pub mail: Option<String>,
 }
 
 /// What kind of directory object a member, principal or change is.

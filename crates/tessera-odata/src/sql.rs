@@ -12,6 +12,10 @@ pub enum Kind {
     Text {
         ci: bool,
     },
+    /// Text the column already holds lower-cased (a unique key such as
+    /// `upn_key`): compared case-insensitively by lower-casing the value, so
+    /// the column's plain index serves the comparison.
+    Folded,
     Bool,
     Int,
     /// A GUID stored as lower-case text.
@@ -148,11 +152,15 @@ impl Translator {
             }
             Expr::StartsWith(path, prefix) => {
                 let col = self.column(path, schema, lambda)?;
-                let Kind::Text { ci } = col.kind else {
-                    return Err(bad(format!(
-                        "startswith needs a text property; '{}' is not",
-                        path.join("/")
-                    )));
+                let (ci, folded) = match col.kind {
+                    Kind::Text { ci } => (ci, false),
+                    Kind::Folded => (true, true),
+                    _ => {
+                        return Err(bad(format!(
+                            "startswith needs a text property; '{}' is not",
+                            path.join("/")
+                        )))
+                    }
                 };
                 let prefix = if ci {
                     prefix.to_lowercase()
@@ -161,7 +169,7 @@ impl Translator {
                 };
                 let pattern = format!("{}%", escape_like(&prefix));
                 let ph = self.bind(Param::Text(pattern));
-                let lhs = if ci {
+                let lhs = if ci && !folded {
                     format!("LOWER({})", col.sql)
                 } else {
                     col.sql
@@ -200,7 +208,8 @@ impl Translator {
             (Kind::Text { ci: false }, Literal::String(s)) => {
                 (col.sql.clone(), Param::Text(s.clone()))
             }
-            (Kind::Text { .. }, _) => return Err(mismatch("a quoted string")),
+            (Kind::Folded, Literal::String(s)) => (col.sql.clone(), Param::Text(s.to_lowercase())),
+            (Kind::Text { .. } | Kind::Folded, _) => return Err(mismatch("a quoted string")),
             (Kind::Bool, Literal::Bool(b)) => (col.sql.clone(), Param::Bool(*b)),
             (Kind::Bool, _) => return Err(mismatch("true or false")),
             (Kind::Int, Literal::Int(n)) => (col.sql.clone(), Param::Int(*n)),
@@ -284,6 +293,7 @@ mod tests {
         fn column(&self, path: &Path) -> Option<Column> {
             let (sql, kind) = match path.join("/").as_str() {
                 "userPrincipalName" => ("u.user_principal_name", Kind::Text { ci: true }),
+                "upnKey" => ("u.upn_key", Kind::Folded),
                 "displayName" => ("u.display_name", Kind::Text { ci: true }),
                 "accountEnabled" => ("u.account_enabled", Kind::Bool),
                 "id" => ("u.id", Kind::Guid),
@@ -333,6 +343,12 @@ mod tests {
         assert_eq!(
             c.params[0],
             Param::Text("8f3c0000-0000-0000-0000-000000000001".into())
+        );
+        let c = sql("upnKey eq 'Ada@X' or startswith(upnKey, 'AD')");
+        assert_eq!(c.sql, "(u.upn_key = $3 OR u.upn_key LIKE $4 ESCAPE '\\')");
+        assert_eq!(
+            c.params,
+            vec![Param::Text("ada@x".into()), Param::Text("ad%".into())]
         );
         let c = sql("createdDateTime ge 2024-01-01T00:00:00Z");
         assert_eq!(c.params, vec![Param::Int(1_704_067_200_000)]);

@@ -154,6 +154,8 @@ pub fn plan(
         mail: None,
         account_enabled: true,
         password_hash: Some(admin_password_hash),
+        profile: Default::default(),
+        force_change_password: false,
     };
     let admin_role = DirectoryRoleAssignment {
         id: ObjectId::random(rng),

@@ -13,6 +13,7 @@
 mod error;
 mod migrate;
 mod postgres;
+mod query;
 mod sql;
 mod sqlite;
 mod traits;
@@ -20,6 +21,7 @@ mod traits;
 pub use error::{StoreError, StoreResult};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
+pub use query::*;
 pub use traits::*;
 
 use std::sync::Arc;

@@ -1,5 +1,5 @@
 //! The scale-out backend: PostgreSQL, shared by any number of stateless nodes.
-use crate::sql::{impl_apps, impl_device, impl_directory, impl_grants, impl_signin};
+use crate::sql::{impl_apps, impl_device, impl_directory, impl_grants, impl_listing, impl_signin};
 use crate::{Backend, ConnectOptions, OpsStore, SchemaStatus, StoreError, StoreResult};
 use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -64,6 +64,7 @@ fn redact(s: &str) -> String {
 }
 
 impl_directory!(PgStore, Postgres);
+impl_listing!(PgStore, Postgres);
 impl_apps!(PgStore, Postgres);
 impl_grants!(PgStore, Postgres);
 impl_signin!(PgStore, Postgres);

@@ -119,6 +119,22 @@ pub trait UserStore: Send + Sync {
         phc: &str,
         now: OffsetDateTime,
     ) -> StoreResult<()>;
+    /// `revokeSignInSessions`: ends the user's SSO sessions, revokes their
+    /// refresh tokens and refuses access tokens issued before `now` (cut
+    /// to the whole second, as tokens' `iat` is).
+    async fn revoke_user_sessions(
+        &self,
+        t: TenantId,
+        id: ObjectId,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    /// Whether the user may still use tokens: `None` if the user is gone,
+    /// else `(accountEnabled, tokens issued before this are refused)`.
+    async fn user_access(
+        &self,
+        t: TenantId,
+        id: ObjectId,
+    ) -> StoreResult<Option<(bool, Option<OffsetDateTime>)>>;
 }
 
 #[async_trait]
@@ -138,6 +154,24 @@ pub trait GroupStore: Send + Sync {
     ) -> StoreResult<Vec<Group>>;
     async fn delete_group(&self, t: TenantId, id: ObjectId, now: OffsetDateTime)
         -> StoreResult<()>;
+    /// Writes every property of `group`; `NotFound` if it does not exist.
+    async fn update_group(&self, t: TenantId, group: &Group, now: OffsetDateTime)
+        -> StoreResult<()>;
+    /// `InvalidReference` for an unknown owner; `Conflict` if already one.
+    async fn add_group_owner(
+        &self,
+        t: TenantId,
+        group: ObjectId,
+        owner: Member,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    async fn remove_group_owner(
+        &self,
+        t: TenantId,
+        group: ObjectId,
+        owner: ObjectId,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
     /// Adds a direct member. `InvalidReference` for an unknown member or a
     /// membership loop; `Conflict` if already a member.
     async fn add_group_member(
@@ -469,6 +503,43 @@ pub trait DeviceStore: Send + Sync {
     ) -> StoreResult<bool>;
 }
 
+/// Listings for the directory API: filtered, sorted, keyset-paged.
+#[async_trait]
+pub trait QueryStore: Send + Sync {
+    async fn query_users(&self, t: TenantId, q: &crate::ListQuery) -> StoreResult<crate::Page<User>>;
+    async fn query_groups(&self, t: TenantId, q: &crate::ListQuery)
+        -> StoreResult<crate::Page<Group>>;
+    async fn query_applications(
+        &self,
+        t: TenantId,
+        q: &crate::ListQuery,
+    ) -> StoreResult<crate::Page<Application>>;
+    async fn query_service_principals(
+        &self,
+        t: TenantId,
+        q: &crate::ListQuery,
+    ) -> StoreResult<crate::Page<ServicePrincipal>>;
+    /// One page of a relation, in id order after `after`.
+    async fn related(
+        &self,
+        t: TenantId,
+        rel: crate::Relation,
+        after: Option<ObjectId>,
+        limit: u32,
+    ) -> StoreResult<Vec<Member>>;
+    /// The objects with these ids that exist (any order).
+    async fn users_by_ids(&self, t: TenantId, ids: &[ObjectId]) -> StoreResult<Vec<User>>;
+    async fn groups_by_ids(&self, t: TenantId, ids: &[ObjectId]) -> StoreResult<Vec<Group>>;
+    async fn service_principals_by_ids(
+        &self,
+        t: TenantId,
+        ids: &[ObjectId],
+    ) -> StoreResult<Vec<ServicePrincipal>>;
+    /// What kind of directory object `id` is (user, group, application,
+    /// service principal), if it exists in the tenant.
+    async fn object_kind(&self, t: TenantId, id: ObjectId) -> StoreResult<Option<ObjectKind>>;
+}
+
 #[async_trait]
 pub trait ChangeStore: Send + Sync {
     /// Change-log entries of the tenant with `seq > after`, in order.
@@ -490,6 +561,7 @@ pub trait Store:
     + SignInStore
     + DeviceStore
     + ChangeStore
+    + QueryStore
     + 'static
 {
 }
@@ -505,6 +577,7 @@ impl<T> Store for T where
         + SignInStore
         + DeviceStore
         + ChangeStore
+        + QueryStore
         + 'static
 {
 }

@@ -48,10 +48,15 @@ macro_rules! impl_directory {
                 if u.user_principal_name.trim().is_empty() || u.display_name.trim().is_empty() {
                     return Err($crate::StoreError::InvalidInput("userPrincipalName and displayName are required".into()));
                 }
+                let p = &u.profile;
                 sqlx::query(
                     "INSERT INTO users (tenant_id, id, user_principal_name, upn_key, display_name, given_name, surname, \
-                     mail, account_enabled, password_hash, password_changed_at, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
+                     mail, account_enabled, password_hash, password_changed_at, created_at, updated_at, \
+                     mail_nickname, job_title, department, office_location, mobile_phone, usage_location, employee_id, \
+                     company_name, city, country, preferred_language, user_type, other_mails, business_phones, \
+                     force_change_password) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15, $16, $17, $18, $19, \
+                     $20, $21, $22, $23, $24, $25, $26, $27)",
                 )
                 .bind(t.to_string())
                 .bind(u.id.to_string())
@@ -65,11 +70,26 @@ macro_rules! impl_directory {
                 .bind(&u.password_hash)
                 .bind(u.password_hash.as_ref().map(|_| to_millis(now)))
                 .bind(to_millis(now))
+                .bind(&p.mail_nickname)
+                .bind(&p.job_title)
+                .bind(&p.department)
+                .bind(&p.office_location)
+                .bind(&p.mobile_phone)
+                .bind(&p.usage_location)
+                .bind(&p.employee_id)
+                .bind(&p.company_name)
+                .bind(&p.city)
+                .bind(&p.country)
+                .bind(&p.preferred_language)
+                .bind(&p.user_type)
+                .bind($crate::sql::to_json(&p.other_mails)?)
+                .bind($crate::sql::to_json(&p.business_phones)?)
+                .bind(u.force_change_password)
                 .execute(&mut **tx)
                 .await
                 .map_err(|e| match $crate::StoreError::from(e) {
                     $crate::StoreError::Conflict(_) => $crate::StoreError::Conflict(
-                        "another object with the same userPrincipalName already exists".into(),
+                        "Another object with the same value for property userPrincipalName already exists.".into(),
                     ),
                     other => other,
                 })?;
@@ -82,6 +102,7 @@ macro_rules! impl_directory {
                     mail: u.mail.clone(),
                     account_enabled: u.account_enabled,
                     created_date_time: from_millis(to_millis(now)),
+                    profile: u.profile.clone(),
                 };
                 $crate::sql::log_change!(tx, t, ObjectKind::User, u.id, ChangeType::Created, now, user);
                 Ok(user)
@@ -282,9 +303,13 @@ macro_rules! impl_directory {
             async fn update_user(&self, t: tessera_model::TenantId, u: &tessera_model::User, now: time::OffsetDateTime) -> $crate::StoreResult<()> {
                 use tessera_model::*;
                 let mut tx = self.begin_write().await?;
+                let p = &u.profile;
                 let n = sqlx::query(
                     "UPDATE users SET user_principal_name = $3, upn_key = $4, display_name = $5, given_name = $6, \
-                     surname = $7, mail = $8, account_enabled = $9, updated_at = $10 WHERE tenant_id = $1 AND id = $2",
+                     surname = $7, mail = $8, account_enabled = $9, updated_at = $10, mail_nickname = $11, \
+                     job_title = $12, department = $13, office_location = $14, mobile_phone = $15, usage_location = $16, \
+                     employee_id = $17, company_name = $18, city = $19, country = $20, preferred_language = $21, \
+                     user_type = $22, other_mails = $23, business_phones = $24 WHERE tenant_id = $1 AND id = $2",
                 )
                 .bind(t.to_string())
                 .bind(u.id.to_string())
@@ -296,8 +321,28 @@ macro_rules! impl_directory {
                 .bind(&u.mail)
                 .bind(u.account_enabled)
                 .bind(to_millis(now))
+                .bind(&p.mail_nickname)
+                .bind(&p.job_title)
+                .bind(&p.department)
+                .bind(&p.office_location)
+                .bind(&p.mobile_phone)
+                .bind(&p.usage_location)
+                .bind(&p.employee_id)
+                .bind(&p.company_name)
+                .bind(&p.city)
+                .bind(&p.country)
+                .bind(&p.preferred_language)
+                .bind(&p.user_type)
+                .bind($crate::sql::to_json(&p.other_mails)?)
+                .bind($crate::sql::to_json(&p.business_phones)?)
                 .execute(&mut *tx)
-                .await?
+                .await
+                .map_err(|e| match $crate::StoreError::from(e) {
+                    $crate::StoreError::Conflict(_) => $crate::StoreError::Conflict(
+                        "Another object with the same value for property userPrincipalName already exists.".into(),
+                    ),
+                    other => other,
+                })?
                 .rows_affected();
                 $crate::sql::expect_one(n)?;
                 $crate::sql::log_change!(&mut tx, t, ObjectKind::User, u.id, ChangeType::Updated, now, u);
@@ -310,6 +355,8 @@ macro_rules! impl_directory {
                 let mut tx = self.begin_write().await?;
                 for sql in [
                     "DELETE FROM group_members WHERE tenant_id = $1 AND member_id = $2",
+                    "DELETE FROM group_owners WHERE tenant_id = $1 AND owner_id = $2",
+                    "DELETE FROM extension_values WHERE tenant_id = $1 AND object_id = $2",
                     "DELETE FROM app_role_assignments WHERE tenant_id = $1 AND principal_id = $2",
                     "DELETE FROM directory_role_assignments WHERE tenant_id = $1 AND principal_id = $2",
                     "DELETE FROM oauth2_permission_grants WHERE tenant_id = $1 AND principal_id = $2",
@@ -358,6 +405,53 @@ macro_rules! impl_directory {
                 tx.commit().await?;
                 Ok(())
             }
+
+            async fn revoke_user_sessions(&self, t: tessera_model::TenantId, id: tessera_model::ObjectId, now: time::OffsetDateTime) -> $crate::StoreResult<()> {
+                use tessera_model::*;
+                let ms = to_millis(now);
+                let cutoff = ms - ms.rem_euclid(1000);
+                let mut tx = self.begin_write().await?;
+                let n = sqlx::query("UPDATE users SET sessions_valid_from = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2")
+                    .bind(t.to_string())
+                    .bind(id.to_string())
+                    .bind(cutoff)
+                    .bind(ms)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                $crate::sql::expect_one(n)?;
+                sqlx::query("UPDATE sso_sessions SET ended_at = $3 WHERE tenant_id = $1 AND user_id = $2 AND ended_at IS NULL")
+                    .bind(t.to_string())
+                    .bind(id.to_string())
+                    .bind(ms)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("UPDATE refresh_tokens SET revoked_at = $3 WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL")
+                    .bind(t.to_string())
+                    .bind(id.to_string())
+                    .bind(ms)
+                    .execute(&mut *tx)
+                    .await?;
+                $crate::sql::log_change!(&mut tx, t, ObjectKind::User, id, ChangeType::Updated, now,
+                    serde_json::json!({ "signInSessionsValidFromDateTime": from_millis(cutoff).unix_timestamp() }));
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn user_access(&self, t: tessera_model::TenantId, id: tessera_model::ObjectId) -> $crate::StoreResult<Option<(bool, Option<time::OffsetDateTime>)>> {
+                let row = sqlx::query("SELECT account_enabled, sessions_valid_from FROM users WHERE tenant_id = $1 AND id = $2")
+                    .bind(t.to_string())
+                    .bind(id.to_string())
+                    .fetch_optional(self.read())
+                    .await?;
+                match row {
+                    None => Ok(None),
+                    Some(r) => Ok(Some((
+                        $crate::sql::Get::flag(&r, "account_enabled")?,
+                        $crate::sql::Get::opt_int(&r, "sessions_valid_from")?.map(tessera_model::from_millis),
+                    ))),
+                }
+            }
         }
 
         #[async_trait::async_trait]
@@ -370,7 +464,8 @@ macro_rules! impl_directory {
                 let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO directory_groups (tenant_id, id, display_name, description, mail_nickname, \
-                     security_enabled, mail_enabled, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+                     security_enabled, mail_enabled, created_at, updated_at, group_types, visibility, mail) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11)",
                 )
                 .bind(t.to_string())
                 .bind(g.id.to_string())
@@ -380,6 +475,9 @@ macro_rules! impl_directory {
                 .bind(g.security_enabled)
                 .bind(g.mail_enabled)
                 .bind(to_millis(now))
+                .bind($crate::sql::to_json(&g.group_types)?)
+                .bind(&g.visibility)
+                .bind(&g.mail)
                 .execute(&mut *tx)
                 .await?;
                 $crate::sql::log_change!(&mut tx, t, ObjectKind::Group, g.id, ChangeType::Created, now, g);
@@ -402,6 +500,8 @@ macro_rules! impl_directory {
                 let mut tx = self.begin_write().await?;
                 for sql in [
                     "DELETE FROM group_members WHERE tenant_id = $1 AND (group_id = $2 OR member_id = $2)",
+                    "DELETE FROM group_owners WHERE tenant_id = $1 AND group_id = $2",
+                    "DELETE FROM extension_values WHERE tenant_id = $1 AND object_id = $2",
                     "DELETE FROM app_role_assignments WHERE tenant_id = $1 AND principal_id = $2",
                     "DELETE FROM directory_role_assignments WHERE tenant_id = $1 AND principal_id = $2",
                 ] {
@@ -415,6 +515,87 @@ macro_rules! impl_directory {
                     .rows_affected();
                 $crate::sql::expect_one(n)?;
                 $crate::sql::log_change!(&mut tx, t, ObjectKind::Group, id, ChangeType::Deleted, now, serde_json::json!({}));
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn update_group(&self, t: tessera_model::TenantId, g: &tessera_model::Group, now: time::OffsetDateTime) -> $crate::StoreResult<()> {
+                use tessera_model::*;
+                if g.display_name.trim().is_empty() {
+                    return Err($crate::StoreError::InvalidInput("displayName is required".into()));
+                }
+                let mut tx = self.begin_write().await?;
+                let n = sqlx::query(
+                    "UPDATE directory_groups SET display_name = $3, description = $4, mail_nickname = $5, \
+                     security_enabled = $6, mail_enabled = $7, group_types = $8, visibility = $9, mail = $10, \
+                     updated_at = $11 WHERE tenant_id = $1 AND id = $2",
+                )
+                .bind(t.to_string())
+                .bind(g.id.to_string())
+                .bind(&g.display_name)
+                .bind(&g.description)
+                .bind(&g.mail_nickname)
+                .bind(g.security_enabled)
+                .bind(g.mail_enabled)
+                .bind($crate::sql::to_json(&g.group_types)?)
+                .bind(&g.visibility)
+                .bind(&g.mail)
+                .bind(to_millis(now))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                $crate::sql::expect_one(n)?;
+                $crate::sql::log_change!(&mut tx, t, ObjectKind::Group, g.id, ChangeType::Updated, now, g);
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn add_group_owner(&self, t: tessera_model::TenantId, group: tessera_model::ObjectId, owner: tessera_model::Member, now: time::OffsetDateTime) -> $crate::StoreResult<()> {
+                use tessera_model::*;
+                let table = match owner.kind {
+                    ObjectKind::User => "users",
+                    ObjectKind::ServicePrincipal => "service_principals",
+                    _ => return Err($crate::StoreError::InvalidReference("only users and service principals can own groups".into())),
+                };
+                let mut tx = self.begin_write().await?;
+                let exists = |tbl: &str| format!("SELECT 1 AS one FROM {tbl} WHERE tenant_id = $1 AND id = $2");
+                if sqlx::query(&exists("directory_groups")).bind(t.to_string()).bind(group.to_string()).fetch_optional(&mut *tx).await?.is_none() {
+                    return Err($crate::StoreError::NotFound);
+                }
+                if sqlx::query(&exists(table)).bind(t.to_string()).bind(owner.id.to_string()).fetch_optional(&mut *tx).await?.is_none() {
+                    return Err($crate::StoreError::InvalidReference("the owner does not exist".into()));
+                }
+                sqlx::query("INSERT INTO group_owners (tenant_id, group_id, owner_id, owner_kind, created_at) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(t.to_string())
+                    .bind(group.to_string())
+                    .bind(owner.id.to_string())
+                    .bind(owner.kind.as_str())
+                    .bind(to_millis(now))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| match $crate::StoreError::from(e) {
+                        $crate::StoreError::Conflict(_) => $crate::StoreError::Conflict("the object is already an owner".into()),
+                        other => other,
+                    })?;
+                $crate::sql::log_change!(&mut tx, t, ObjectKind::Group, group, ChangeType::Updated, now,
+                    serde_json::json!({ "owners@delta": [{ "id": owner.id, "@odata.type": owner.kind.as_str() }] }));
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn remove_group_owner(&self, t: tessera_model::TenantId, group: tessera_model::ObjectId, owner: tessera_model::ObjectId, now: time::OffsetDateTime) -> $crate::StoreResult<()> {
+                use tessera_model::*;
+                let mut tx = self.begin_write().await?;
+                let n = sqlx::query("DELETE FROM group_owners WHERE tenant_id = $1 AND group_id = $2 AND owner_id = $3")
+                    .bind(t.to_string())
+                    .bind(group.to_string())
+                    .bind(owner.to_string())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                $crate::sql::expect_one(n)?;
+                $crate::sql::log_change!(&mut tx, t, ObjectKind::Group, group, ChangeType::Updated, now,
+                    serde_json::json!({ "owners@delta": [{ "id": owner, "@removed": { "reason": "deleted" } }] }));
                 tx.commit().await?;
                 Ok(())
             }

@@ -59,6 +59,8 @@ pub(crate) mod apps;
 pub(crate) mod device;
 pub(crate) mod directory;
 pub(crate) mod grants;
+pub(crate) mod listing;
+pub(crate) mod query;
 pub(crate) mod rows;
 pub(crate) mod signin;
 
@@ -66,5 +68,6 @@ pub(crate) use apps::impl_apps;
 pub(crate) use device::impl_device;
 pub(crate) use directory::impl_directory;
 pub(crate) use grants::impl_grants;
+pub(crate) use listing::impl_listing;
 pub(crate) use rows::*;
 pub(crate) use signin::impl_signin;

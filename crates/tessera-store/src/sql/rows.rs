@@ -96,7 +96,9 @@ pub(crate) fn domain(r: &impl Get) -> StoreResult<Domain> {
 }
 
 pub(crate) const USER_COLUMNS: &str =
-    "id, user_principal_name, display_name, given_name, surname, mail, account_enabled, created_at";
+    "id, user_principal_name, display_name, given_name, surname, mail, account_enabled, created_at, \
+     mail_nickname, job_title, department, office_location, mobile_phone, usage_location, employee_id, \
+     company_name, city, country, preferred_language, user_type, other_mails, business_phones";
 
 pub(crate) fn user(r: &impl Get) -> StoreResult<User> {
     Ok(User {
@@ -108,11 +110,27 @@ pub(crate) fn user(r: &impl Get) -> StoreResult<User> {
         mail: r.opt_str("mail")?,
         account_enabled: r.flag("account_enabled")?,
         created_date_time: instant(r, "created_at")?,
+        profile: UserProfile {
+            mail_nickname: r.opt_str("mail_nickname")?,
+            job_title: r.opt_str("job_title")?,
+            department: r.opt_str("department")?,
+            office_location: r.opt_str("office_location")?,
+            mobile_phone: r.opt_str("mobile_phone")?,
+            usage_location: r.opt_str("usage_location")?,
+            employee_id: r.opt_str("employee_id")?,
+            company_name: r.opt_str("company_name")?,
+            city: r.opt_str("city")?,
+            country: r.opt_str("country")?,
+            preferred_language: r.opt_str("preferred_language")?,
+            user_type: r.opt_str("user_type")?,
+            other_mails: json(r, "other_mails")?,
+            business_phones: json(r, "business_phones")?,
+        },
     })
 }
 
-pub(crate) const GROUP_COLUMNS: &str =
-    "id, display_name, description, mail_nickname, security_enabled, mail_enabled, created_at";
+pub(crate) const GROUP_COLUMNS: &str = "id, display_name, description, mail_nickname, security_enabled, \
+     mail_enabled, created_at, group_types, visibility, mail";
 
 pub(crate) fn group(r: &impl Get) -> StoreResult<Group> {
     Ok(Group {
@@ -123,6 +141,9 @@ pub(crate) fn group(r: &impl Get) -> StoreResult<Group> {
         security_enabled: r.flag("security_enabled")?,
         mail_enabled: r.flag("mail_enabled")?,
         created_date_time: instant(r, "created_at")?,
+        group_types: json(r, "group_types")?,
+        visibility: r.opt_str("visibility")?,
+        mail: r.opt_str("mail")?,
     })
 }
 

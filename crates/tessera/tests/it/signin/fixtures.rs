@@ -100,6 +100,8 @@ pub async fn user(s: &TestServer, t: TenantId, upn: &str) -> ObjectId {
         mail: Some(upn.into()),
         account_enabled: true,
         password_hash: Some(hash.to_string()),
+        profile: Default::default(),
+        force_change_password: false,
     };
     s.running()
         .store

@@ -37,6 +37,8 @@ pub fn new_user(rng: &mut StdRng, upn: &str) -> NewUser {
         mail: Some(upn.into()),
         account_enabled: true,
         password_hash: Some("$argon2id$v=19$m=16,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2g".into()),
+        profile: Default::default(),
+        force_change_password: false,
     }
 }
 
@@ -49,6 +51,9 @@ pub fn group(rng: &mut StdRng, name: &str) -> Group {
         security_enabled: true,
         mail_enabled: false,
         created_date_time: NOW,
+        group_types: vec![],
+        visibility: None,
+        mail: None,
     }
 }
 
