@@ -15,6 +15,7 @@ pub mod config;
 pub mod cors;
 pub mod datadir;
 pub mod error;
+pub mod graph;
 pub mod keys;
 pub mod load;
 pub mod maintenance;

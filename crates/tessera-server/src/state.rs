@@ -33,6 +33,8 @@ pub struct SignInKit {
     pub csrf_key: zeroize::Zeroizing<[u8; 32]>,
     /// Keys the pairwise `sub`.
     pub pairwise_key: zeroize::Zeroizing<[u8; 32]>,
+    /// Authenticates the directory API's `$skiptoken`s.
+    pub paging_key: zeroize::Zeroizing<[u8; 32]>,
     /// Argon2id verification on dedicated threads (bounded, memory reused).
     pub passwords: crate::signin::passwords::PasswordWorkers,
 }
@@ -42,6 +44,7 @@ impl SignInKit {
         Self {
             csrf_key: master.derive("csrf"),
             pairwise_key: master.derive("pairwise-sub"),
+            paging_key: master.derive("graph-skiptoken"),
             passwords: crate::signin::passwords::PasswordWorkers::start(
                 tessera_crypto::PasswordHasher::default(),
                 crate::signin::passwords::PasswordWorkers::default_workers(),

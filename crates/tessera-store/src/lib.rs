@@ -20,8 +20,8 @@ mod traits;
 
 pub use error::{StoreError, StoreResult};
 pub use postgres::PgStore;
-pub use sqlite::SqliteStore;
 pub use query::*;
+pub use sqlite::SqliteStore;
 pub use traits::*;
 
 use std::sync::Arc;

@@ -120,8 +120,9 @@ pub trait UserStore: Send + Sync {
         now: OffsetDateTime,
     ) -> StoreResult<()>;
     /// `revokeSignInSessions`: ends the user's SSO sessions, revokes their
-    /// refresh tokens and refuses access tokens issued before `now` (cut
-    /// to the whole second, as tokens' `iat` is).
+    /// refresh tokens and refuses access tokens issued up to `now`
+    /// (tokens' `iat` is in whole seconds: the cut-off is the end of
+    /// `now`'s second).
     async fn revoke_user_sessions(
         &self,
         t: TenantId,
@@ -155,8 +156,12 @@ pub trait GroupStore: Send + Sync {
     async fn delete_group(&self, t: TenantId, id: ObjectId, now: OffsetDateTime)
         -> StoreResult<()>;
     /// Writes every property of `group`; `NotFound` if it does not exist.
-    async fn update_group(&self, t: TenantId, group: &Group, now: OffsetDateTime)
-        -> StoreResult<()>;
+    async fn update_group(
+        &self,
+        t: TenantId,
+        group: &Group,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
     /// `InvalidReference` for an unknown owner; `Conflict` if already one.
     async fn add_group_owner(
         &self,
@@ -506,9 +511,16 @@ pub trait DeviceStore: Send + Sync {
 /// Listings for the directory API: filtered, sorted, keyset-paged.
 #[async_trait]
 pub trait QueryStore: Send + Sync {
-    async fn query_users(&self, t: TenantId, q: &crate::ListQuery) -> StoreResult<crate::Page<User>>;
-    async fn query_groups(&self, t: TenantId, q: &crate::ListQuery)
-        -> StoreResult<crate::Page<Group>>;
+    async fn query_users(
+        &self,
+        t: TenantId,
+        q: &crate::ListQuery,
+    ) -> StoreResult<crate::Page<User>>;
+    async fn query_groups(
+        &self,
+        t: TenantId,
+        q: &crate::ListQuery,
+    ) -> StoreResult<crate::Page<Group>>;
     async fn query_applications(
         &self,
         t: TenantId,

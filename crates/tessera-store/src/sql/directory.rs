@@ -409,7 +409,10 @@ macro_rules! impl_directory {
             async fn revoke_user_sessions(&self, t: tessera_model::TenantId, id: tessera_model::ObjectId, now: time::OffsetDateTime) -> $crate::StoreResult<()> {
                 use tessera_model::*;
                 let ms = to_millis(now);
-                let cutoff = ms - ms.rem_euclid(1000);
+                // Tokens carry `iat` in whole seconds: refuse every token of
+                // the revocation's second too (one issued just after it is
+                // refused as well; that errs on the safe side).
+                let cutoff = ms - ms.rem_euclid(1000) + 1000;
                 let mut tx = self.begin_write().await?;
                 let n = sqlx::query("UPDATE users SET sessions_valid_from = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2")
                     .bind(t.to_string())

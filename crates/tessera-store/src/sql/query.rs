@@ -79,7 +79,12 @@ const APPLICATIONS: &[Prop] = &[
     ("displayName", "a.display_name", K::Ci, true),
     ("signInAudience", "a.sign_in_audience", K::Exact, false),
     ("createdDateTime", "a.created_at", K::Millis, true),
-    ("identifierUris", "a.settings:identifierUris", K::Coll, false),
+    (
+        "identifierUris",
+        "a.settings:identifierUris",
+        K::Coll,
+        false,
+    ),
 ];
 
 const SERVICE_PRINCIPALS: &[Prop] = &[
@@ -88,7 +93,12 @@ const SERVICE_PRINCIPALS: &[Prop] = &[
     ("displayName", "s.display_name", K::Ci, true),
     ("accountEnabled", "s.account_enabled", K::Bool, false),
     ("createdDateTime", "s.created_at", K::Millis, true),
-    ("servicePrincipalNames", "s.data:servicePrincipalNames", K::Coll, false),
+    (
+        "servicePrincipalNames",
+        "s.data:servicePrincipalNames",
+        K::Coll,
+        false,
+    ),
 ];
 
 impl Res {
@@ -256,9 +266,7 @@ pub(crate) fn build(
             _ => None,
         };
         let Some((_, sql, k, true)) = prop else {
-            return Err(bad(format!(
-                "Sorting by '{name}' is not supported."
-            )));
+            return Err(bad(format!("Sorting by '{name}' is not supported.")));
         };
         if *d != desc {
             return Err(bad(

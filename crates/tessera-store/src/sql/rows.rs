@@ -129,7 +129,8 @@ pub(crate) fn user(r: &impl Get) -> StoreResult<User> {
     })
 }
 
-pub(crate) const GROUP_COLUMNS: &str = "id, display_name, description, mail_nickname, security_enabled, \
+pub(crate) const GROUP_COLUMNS: &str =
+    "id, display_name, description, mail_nickname, security_enabled, \
      mail_enabled, created_at, group_types, visibility, mail";
 
 pub(crate) fn group(r: &impl Get) -> StoreResult<Group> {

@@ -1,0 +1,315 @@
+//! Who is calling the directory API and what they may do.
+//!
+//! The caller is a Bearer access token for the directory API signed by the
+//! caller's tenant. An app-only token carries application permissions in
+//! `roles`; a delegated token carries `scp`, and the signed-in user's
+//! directory roles are read from the store at each request (not from the
+//! token's `wids`, which can be stale), as Graph combines them: a delegated
+//! write needs both the scope and an administrator role. The user must
+//! still exist, be enabled, and not have had their sessions revoked after
+//! the token was issued.
+use super::errors::GraphError;
+use crate::clock::SystemClock;
+use crate::state::AppState;
+use axum::extract::FromRequestParts;
+use axum::http::header;
+use axum::http::request::Parts;
+use tessera_model::directory_roles::{self as dr, BuiltInRole};
+use tessera_model::graph_permissions::{GRAPH_APP_ID, GRAPH_IDENTIFIER_URI};
+use tessera_model::{AppId, Clock, ObjectId, TenantId};
+
+#[derive(Clone, Debug)]
+pub enum Who {
+    App {
+        roles: Vec<String>,
+    },
+    User {
+        id: ObjectId,
+        scp: Vec<String>,
+        wids: Vec<uuid::Uuid>,
+    },
+}
+
+/// An authenticated caller of the directory API.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    /// Every object the request touches lives in this tenant.
+    pub tenant: TenantId,
+    pub client: AppId,
+    pub who: Who,
+}
+
+/// What a request does, for authorization.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    ReadUsers,
+    WriteUsers,
+    DeleteUsers,
+    ReadGroups,
+    WriteGroups,
+    DeleteGroups,
+    WriteMembers,
+    ReadApps,
+    WriteApps,
+    ReadRoles,
+    WriteRoles,
+    ReadOrg,
+    WriteOrg,
+    ReadDomains,
+    WriteDomains,
+    WriteAppRoleAssignments,
+    WriteDelegatedGrants,
+}
+
+struct Rule {
+    /// Application permissions (app-only `roles`) that allow it.
+    app: &'static [&'static str],
+    /// Delegated scopes that allow it…
+    scp: &'static [&'static str],
+    /// …if the user also holds one of these directory roles (`None`: any
+    /// member of the tenant may, as Graph's default user permissions allow).
+    user_roles: Option<&'static [BuiltInRole]>,
+}
+
+const DIR_R: &str = "Directory.Read.All";
+const DIR_RW: &str = "Directory.ReadWrite.All";
+const GA: BuiltInRole = dr::GLOBAL_ADMINISTRATOR;
+
+/// The permission table (documented in docs/directory-api.md): each
+/// operation, the least privileged permissions that open it.
+fn rule(op: Op) -> Rule {
+    use Op::*;
+    match op {
+        ReadUsers => Rule {
+            app: &["User.Read.All", "User.ReadWrite.All", DIR_R, DIR_RW],
+            scp: &["User.Read.All", "User.ReadWrite.All", DIR_R, DIR_RW],
+            user_roles: None,
+        },
+        WriteUsers => Rule {
+            app: &["User.ReadWrite.All", DIR_RW],
+            scp: &["User.ReadWrite.All", DIR_RW],
+            user_roles: Some(&[GA, dr::USER_ADMINISTRATOR]),
+        },
+        DeleteUsers => Rule {
+            app: &["User.ReadWrite.All"],
+            scp: &["User.ReadWrite.All"],
+            user_roles: Some(&[GA, dr::USER_ADMINISTRATOR]),
+        },
+        ReadGroups => Rule {
+            app: &[
+                "Group.Read.All",
+                "Group.ReadWrite.All",
+                "GroupMember.ReadWrite.All",
+                DIR_R,
+                DIR_RW,
+            ],
+            scp: &["Group.Read.All", "Group.ReadWrite.All", DIR_R, DIR_RW],
+            user_roles: None,
+        },
+        WriteGroups => Rule {
+            app: &["Group.ReadWrite.All", DIR_RW],
+            scp: &["Group.ReadWrite.All", DIR_RW],
+            user_roles: Some(&[GA, dr::USER_ADMINISTRATOR, dr::GROUPS_ADMINISTRATOR]),
+        },
+        DeleteGroups => Rule {
+            app: &["Group.ReadWrite.All"],
+            scp: &["Group.ReadWrite.All"],
+            user_roles: Some(&[GA, dr::USER_ADMINISTRATOR, dr::GROUPS_ADMINISTRATOR]),
+        },
+        WriteMembers => Rule {
+            app: &["GroupMember.ReadWrite.All", "Group.ReadWrite.All", DIR_RW],
+            scp: &["Group.ReadWrite.All", DIR_RW],
+            user_roles: Some(&[GA, dr::USER_ADMINISTRATOR, dr::GROUPS_ADMINISTRATOR]),
+        },
+        ReadApps => Rule {
+            app: &[
+                "Application.Read.All",
+                "Application.ReadWrite.All",
+                DIR_R,
+                DIR_RW,
+            ],
+            scp: &[
+                "Application.Read.All",
+                "Application.ReadWrite.All",
+                DIR_R,
+                DIR_RW,
+            ],
+            user_roles: None,
+        },
+        WriteApps => Rule {
+            app: &["Application.ReadWrite.All"],
+            scp: &["Application.ReadWrite.All"],
+            user_roles: Some(&[GA, dr::APPLICATION_ADMINISTRATOR]),
+        },
+        ReadRoles => Rule {
+            app: &[
+                "RoleManagement.Read.Directory",
+                "RoleManagement.ReadWrite.Directory",
+                DIR_R,
+                DIR_RW,
+            ],
+            scp: &[DIR_R, DIR_RW],
+            user_roles: Some(&[GA, dr::GLOBAL_READER]),
+        },
+        WriteRoles => Rule {
+            app: &["RoleManagement.ReadWrite.Directory"],
+            scp: &[DIR_RW],
+            user_roles: Some(&[GA]),
+        },
+        ReadOrg => Rule {
+            app: &["Organization.ReadWrite.All", DIR_R, DIR_RW],
+            scp: &["User.Read", "User.Read.All", DIR_R, DIR_RW],
+            user_roles: None,
+        },
+        WriteOrg => Rule {
+            app: &["Organization.ReadWrite.All"],
+            scp: &[DIR_RW],
+            user_roles: Some(&[GA]),
+        },
+        ReadDomains => Rule {
+            app: &["Domain.ReadWrite.All", DIR_R, DIR_RW],
+            scp: &[DIR_R, DIR_RW],
+            user_roles: None,
+        },
+        WriteDomains => Rule {
+            app: &["Domain.ReadWrite.All"],
+            scp: &[DIR_RW],
+            user_roles: Some(&[GA]),
+        },
+        WriteAppRoleAssignments => Rule {
+            app: &["AppRoleAssignment.ReadWrite.All"],
+            scp: &[DIR_RW],
+            user_roles: Some(&[GA, dr::APPLICATION_ADMINISTRATOR]),
+        },
+        WriteDelegatedGrants => Rule {
+            app: &["DelegatedPermissionGrant.ReadWrite.All"],
+            scp: &[DIR_RW],
+            user_roles: Some(&[GA, dr::APPLICATION_ADMINISTRATOR]),
+        },
+    }
+}
+
+impl Caller {
+    /// 403 unless the caller may do `op`.
+    pub fn require(&self, op: Op) -> Result<(), GraphError> {
+        if self.may(op) {
+            Ok(())
+        } else {
+            Err(GraphError::denied())
+        }
+    }
+
+    pub fn may(&self, op: Op) -> bool {
+        let r = rule(op);
+        match &self.who {
+            Who::App { roles } => roles.iter().any(|x| r.app.contains(&x.as_str())),
+            Who::User { scp, wids, .. } => {
+                scp.iter().any(|s| r.scp.contains(&s.as_str()))
+                    && r.user_roles
+                        .is_none_or(|need| need.iter().any(|n| wids.contains(&n.id)))
+            }
+        }
+    }
+
+    /// The signed-in user of a delegated token.
+    pub fn user(&self) -> Option<ObjectId> {
+        match self.who {
+            Who::User { id, .. } => Some(id),
+            Who::App { .. } => None,
+        }
+    }
+
+    /// Delegated scopes (empty for app-only callers).
+    pub fn scopes(&self) -> &[String] {
+        match &self.who {
+            Who::User { scp, .. } => scp,
+            Who::App { .. } => &[],
+        }
+    }
+}
+
+const MAX_TOKEN: usize = 16_384;
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = GraphError;
+
+    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, GraphError> {
+        let header = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let token = match header.split_once(' ') {
+            Some((scheme, t)) if scheme.eq_ignore_ascii_case("bearer") => t.trim(),
+            _ => "",
+        };
+        if token.is_empty() {
+            return Err(GraphError::unauthenticated("Access token is empty."));
+        }
+        let invalid = || GraphError::unauthenticated("Access token validation failure.");
+        if token.len() > MAX_TOKEN {
+            return Err(invalid());
+        }
+        let tenant = tessera_oauth::userinfo::claimed_tenant(token).ok_or_else(invalid)?;
+        let now = SystemClock.now();
+        let jwks = crate::oauth::published_jwks(s, tenant, now).await?;
+        let issuer = tessera_oauth::token::issuer(&s.public_url, tenant);
+        let c =
+            tessera_oauth::introspect::verified_claims(token, &jwks, &issuer, now.unix_timestamp())
+                .ok_or_else(invalid)?;
+        let aud = c["aud"].as_str().unwrap_or("");
+        if aud != GRAPH_APP_ID.to_string() && aud != GRAPH_IDENTIFIER_URI {
+            return Err(GraphError::unauthenticated(
+                "Access token validation failure. Invalid audience.",
+            ));
+        }
+        let client: AppId = c["azp"]
+            .as_str()
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(invalid)?;
+        let who = match c["scp"].as_str() {
+            None => Who::App {
+                roles: c["roles"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|v| v.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            },
+            Some(scp) => {
+                let id: ObjectId = c["oid"]
+                    .as_str()
+                    .and_then(|v| v.parse().ok())
+                    .ok_or_else(invalid)?;
+                let iat = c["iat"].as_i64().ok_or_else(invalid)?;
+                match s.store.user_access(tenant, id).await? {
+                    Some((true, cutoff)) if cutoff.is_none_or(|t| iat >= t.unix_timestamp()) => {}
+                    _ => {
+                        return Err(GraphError::unauthenticated(
+                            "Access token has been revoked or its user is disabled.",
+                        ))
+                    }
+                }
+                let wids = s
+                    .store
+                    .directory_role_assignments_of(tenant, id)
+                    .await?
+                    .into_iter()
+                    .map(|a| a.role_definition_id)
+                    .collect();
+                Who::User {
+                    id,
+                    scp: scp.split_ascii_whitespace().map(str::to_string).collect(),
+                    wids,
+                }
+            }
+        };
+        Ok(Caller {
+            tenant,
+            client,
+            who,
+        })
+    }
+}

@@ -1,0 +1,577 @@
+//! `/v1.0/groups`: create, get, list with OData options, `$count`, patch,
+//! delete; `members` and `owners` with `$ref` add and remove (nested
+//! groups, loops refused), `transitiveMembers`, `memberOf`,
+//! `transitiveMemberOf`.
+use super::auth::{Caller, Op};
+use super::body::{self, Fields};
+use super::errors::GraphError;
+use super::query::{self, Listing};
+use crate::clock::SystemClock;
+use crate::state::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get};
+use axum::{Json, Router};
+use serde_json::{Map, Value};
+use tessera_model::{Clock, Group, Member, ObjectId, ObjectKind, TenantId};
+use tessera_store::Relation;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1.0/groups", get(list).post(create))
+        .route("/v1.0/groups/$count", get(count))
+        .route(
+            "/v1.0/groups/{id}",
+            get(get_one).patch(update).delete(remove),
+        )
+        .route("/v1.0/groups/{id}/members", get(members))
+        .route(
+            "/v1.0/groups/{id}/members/$ref",
+            axum::routing::post(add_member),
+        )
+        .route(
+            "/v1.0/groups/{id}/members/{member}/$ref",
+            delete(remove_member),
+        )
+        .route(
+            "/v1.0/groups/{id}/transitiveMembers",
+            get(transitive_members),
+        )
+        .route("/v1.0/groups/{id}/owners", get(owners))
+        .route(
+            "/v1.0/groups/{id}/owners/$ref",
+            axum::routing::post(add_owner),
+        )
+        .route(
+            "/v1.0/groups/{id}/owners/{owner}/$ref",
+            delete(remove_owner),
+        )
+        .route("/v1.0/groups/{id}/memberOf", get(member_of))
+        .route(
+            "/v1.0/groups/{id}/transitiveMemberOf",
+            get(transitive_member_of),
+        )
+}
+
+const DEFAULTS: &[&str] = &[
+    "createdDateTime",
+    "description",
+    "displayName",
+    "groupTypes",
+    "mail",
+    "mailEnabled",
+    "mailNickname",
+    "securityEnabled",
+    "visibility",
+];
+
+const KNOWN: &[&str] = &[
+    "id",
+    "createdDateTime",
+    "description",
+    "displayName",
+    "groupTypes",
+    "mail",
+    "mailEnabled",
+    "mailNickname",
+    "securityEnabled",
+    "visibility",
+];
+
+pub(super) fn render(g: &Group, select: &[String]) -> Result<Value, GraphError> {
+    let v = serde_json::to_value(g).unwrap_or(Value::Null);
+    query::project(v, select, DEFAULTS, &|p| KNOWN.contains(&p), "group")
+}
+
+async fn find(s: &AppState, t: TenantId, key: &str) -> Result<Group, GraphError> {
+    let found = match key.parse::<ObjectId>() {
+        Ok(id) => s.store.get_group(t, id).await?,
+        Err(_) => None,
+    };
+    found.ok_or_else(|| GraphError::not_found(key.chars().take(64).collect::<String>()))
+}
+
+/// A page of a relation rendered as directory objects with `@odata.type`
+/// (fetching `top + 1` ids tells whether another page follows).
+pub(super) async fn directory_objects(
+    s: &AppState,
+    caller: &Caller,
+    l: &Listing,
+    mut page: Vec<Member>,
+    top: u32,
+    entity_set: &str,
+) -> Result<Json<Value>, GraphError> {
+    let more = page.len() > top as usize;
+    page.truncate(top as usize);
+    let ids = |k: ObjectKind| -> Vec<ObjectId> {
+        page.iter().filter(|m| m.kind == k).map(|m| m.id).collect()
+    };
+    let t = caller.tenant;
+    let users = s.store.users_by_ids(t, &ids(ObjectKind::User)).await?;
+    let groups = s.store.groups_by_ids(t, &ids(ObjectKind::Group)).await?;
+    let sps = s
+        .store
+        .service_principals_by_ids(t, &ids(ObjectKind::ServicePrincipal))
+        .await?;
+    let mut value = Vec::with_capacity(page.len());
+    for m in &page {
+        let (ty, v) = match m.kind {
+            ObjectKind::User => match users.iter().find(|u| u.id == m.id) {
+                Some(u) => ("user", super::users::render(u, &l.opts.select)?),
+                None => continue,
+            },
+            ObjectKind::Group => match groups.iter().find(|g| g.id == m.id) {
+                Some(g) => ("group", render(g, &l.opts.select)?),
+                None => continue,
+            },
+            ObjectKind::ServicePrincipal => match sps.iter().find(|p| p.id == m.id) {
+                Some(p) => (
+                    "servicePrincipal",
+                    serde_json::json!({
+                        "id": p.id, "appId": p.app_id, "displayName": p.display_name,
+                        "accountEnabled": p.account_enabled,
+                        "servicePrincipalType": p.service_principal_type,
+                    }),
+                ),
+                None => continue,
+            },
+            _ => continue,
+        };
+        let mut o = Map::new();
+        o.insert(
+            "@odata.type".into(),
+            format!("#microsoft.graph.{ty}").into(),
+        );
+        if let Value::Object(rest) = v {
+            o.extend(rest);
+        }
+        value.push(Value::Object(o));
+    }
+    let next = match (more, page.last()) {
+        (true, Some(last)) => Some(l.next_link(
+            s,
+            &tessera_store::Cursor {
+                keys: vec![],
+                id: last.id,
+            },
+        )),
+        _ => None,
+    };
+    Ok(Json(query::collection(
+        query::context(s, entity_set, &l.opts.select),
+        value,
+        None,
+        next,
+    )))
+}
+
+async fn list(
+    State(s): State<AppState>,
+    caller: Caller,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Json<Value>, GraphError> {
+    caller.require(Op::ReadGroups)?;
+    let l = Listing::parse(&uri, &headers)?;
+    let q = l.store_query(&s, vec![])?;
+    let page = s.store.query_groups(caller.tenant, &q).await?;
+    let value = page
+        .items
+        .iter()
+        .map(|g| render(g, &l.opts.select))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Json(query::collection(
+        query::context(&s, "groups", &l.opts.select),
+        value,
+        page.count,
+        page.next.map(|c| l.next_link(&s, &c)),
+    )))
+}
+
+async fn count(
+    State(s): State<AppState>,
+    caller: Caller,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, GraphError> {
+    caller.require(Op::ReadGroups)?;
+    let l = Listing::parse(&uri, &headers)?;
+    if !l.eventual {
+        return Err(GraphError::bad_request(
+            "Request_BadRequest",
+            "$count is only supported with the 'ConsistencyLevel: eventual' header.",
+        ));
+    }
+    let mut q = l.store_query(&s, vec![])?;
+    q.count = true;
+    q.limit = 1;
+    let page = s.store.query_groups(caller.tenant, &q).await?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "text/plain")],
+        page.count.unwrap_or(0).to_string(),
+    )
+        .into_response())
+}
+
+async fn get_one(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Json<Value>, GraphError> {
+    caller.require(Op::ReadGroups)?;
+    let l = Listing::parse(&uri, &headers)?;
+    let g = find(&s, caller.tenant, &id).await?;
+    Ok(Json(query::entity(
+        query::context(&s, "groups", &l.opts.select),
+        render(&g, &l.opts.select)?,
+    )))
+}
+
+fn apply(g: &mut Group, body: &Map<String, Value>, creating: bool) -> Result<(), GraphError> {
+    let f = Fields { type_name: "group" };
+    for (k, v) in body {
+        match k.as_str() {
+            "@odata.type" => {
+                if v.as_str() != Some("#microsoft.graph.group") {
+                    return Err(f.unknown(k));
+                }
+            }
+            "displayName" => g.display_name = f.str(k, v, 256)?,
+            "description" => g.description = f.opt_str(k, v, 1024)?,
+            "mailNickname" => g.mail_nickname = f.opt_str(k, v, 64)?,
+            "securityEnabled" => g.security_enabled = f.bool(k, v)?,
+            "mailEnabled" => g.mail_enabled = f.bool(k, v)?,
+            "visibility" => {
+                let vis = f.opt_str(k, v, 16)?;
+                if !matches!(
+                    vis.as_deref(),
+                    None | Some("Public") | Some("Private") | Some("HiddenMembership")
+                ) {
+                    return Err(GraphError::bad_request(
+                        "Request_BadRequest",
+                        "visibility must be Public, Private or HiddenMembership.",
+                    ));
+                }
+                g.visibility = vis;
+            }
+            "groupTypes" if creating => {
+                let types = f.strings(k, v, 2, 32)?;
+                if types.iter().any(|t| t != "Unified") {
+                    return Err(GraphError::bad_request(
+                        "Request_BadRequest",
+                        "groupTypes may only contain 'Unified' (dynamic membership is not supported).",
+                    ));
+                }
+                g.group_types = types;
+            }
+            "groupTypes" => {
+                return Err(GraphError::bad_request(
+                    "Request_BadRequest",
+                    "groupTypes cannot be changed after the group is created.",
+                ))
+            }
+            "members@odata.bind" | "owners@odata.bind" if creating => {
+                // Read by `binds`.
+            }
+            _ => return Err(f.unknown(k)),
+        }
+    }
+    Ok(())
+}
+
+/// `members@odata.bind` / `owners@odata.bind` on create: references to add.
+fn binds(body: &Map<String, Value>, key: &str) -> Result<Vec<ObjectId>, GraphError> {
+    let Some(v) = body.get(key) else {
+        return Ok(vec![]);
+    };
+    let bad = || {
+        GraphError::bad_request(
+            "Request_BadRequest",
+            format!("'{key}' must be an array of at most 20 directory object URLs."),
+        )
+    };
+    let items = v.as_array().filter(|a| a.len() <= 20).ok_or_else(bad)?;
+    items
+        .iter()
+        .map(|i| {
+            let mut m = Map::new();
+            m.insert("@odata.id".into(), i.clone());
+            body::reference(&m).ok_or_else(bad)
+        })
+        .collect()
+}
+
+async fn create(
+    State(s): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, GraphError> {
+    caller.require(Op::WriteGroups)?;
+    let body = body::object(&headers, &body)?;
+    let now = SystemClock.now();
+    let mut g = Group {
+        id: ObjectId::random(&mut rand::rngs::OsRng),
+        display_name: String::new(),
+        description: None,
+        mail_nickname: None,
+        security_enabled: false,
+        mail_enabled: false,
+        created_date_time: now,
+        group_types: vec![],
+        visibility: None,
+        mail: None,
+    };
+    apply(&mut g, &body, true)?;
+    for required in [
+        "displayName",
+        "mailEnabled",
+        "mailNickname",
+        "securityEnabled",
+    ] {
+        if !body.contains_key(required) {
+            return Err(GraphError::bad_request(
+                "Request_BadRequest",
+                format!("Property '{required}' is required when creating the object."),
+            ));
+        }
+    }
+    let members = binds(&body, "members@odata.bind")?;
+    let owners = binds(&body, "owners@odata.bind")?;
+    // Resolve every reference before writing anything.
+    let mut resolved = Vec::new();
+    for (id, owner) in members
+        .iter()
+        .map(|m| (*m, false))
+        .chain(owners.iter().map(|o| (*o, true)))
+    {
+        let kind = s
+            .store
+            .object_kind(caller.tenant, id)
+            .await?
+            .ok_or_else(|| GraphError::not_found(id))?;
+        resolved.push((Member { id, kind }, owner));
+    }
+    s.store.create_group(caller.tenant, &g, now).await?;
+    for (m, owner) in resolved {
+        let r = if owner {
+            s.store.add_group_owner(caller.tenant, g.id, m, now).await
+        } else {
+            s.store.add_group_member(caller.tenant, g.id, m, now).await
+        };
+        if let Err(e) = r {
+            // Not one transaction: undo the group so nothing stays half made.
+            let _ = s.store.delete_group(caller.tenant, g.id, now).await;
+            return Err(e.into());
+        }
+    }
+    let v = query::entity(query::context(&s, "groups", &[]), render(&g, &[])?);
+    Ok((StatusCode::CREATED, Json(v)).into_response())
+}
+
+async fn update(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<StatusCode, GraphError> {
+    caller.require(Op::WriteGroups)?;
+    let body = body::object(&headers, &body)?;
+    let mut g = find(&s, caller.tenant, &id).await?;
+    apply(&mut g, &body, false)?;
+    s.store
+        .update_group(caller.tenant, &g, SystemClock.now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn remove(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, GraphError> {
+    caller.require(Op::DeleteGroups)?;
+    let g = find(&s, caller.tenant, &id).await?;
+    s.store
+        .delete_group(caller.tenant, g.id, SystemClock.now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The object a `$ref` body names, with its kind.
+async fn referenced(
+    s: &AppState,
+    caller: &Caller,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<Member, GraphError> {
+    let body = body::object(headers, body)?;
+    let id = body::reference(&body).ok_or_else(|| {
+        GraphError::bad_request(
+            "Request_BadRequest",
+            "The request body must be {\"@odata.id\": \"https://…/v1.0/directoryObjects/{id}\"}.",
+        )
+    })?;
+    let kind = s
+        .store
+        .object_kind(caller.tenant, id)
+        .await?
+        .ok_or_else(|| GraphError::not_found(id))?;
+    Ok(Member { id, kind })
+}
+
+async fn add_member(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<StatusCode, GraphError> {
+    caller.require(Op::WriteMembers)?;
+    let g = find(&s, caller.tenant, &id).await?;
+    let m = referenced(&s, &caller, &headers, &body).await?;
+    s.store
+        .add_group_member(caller.tenant, g.id, m, SystemClock.now())
+        .await
+        .map_err(|e| match e {
+            tessera_store::StoreError::Conflict(_) => GraphError::bad_request(
+                "Request_BadRequest",
+                "One or more added object references already exist for the following modified properties: 'members'.",
+            ),
+            other => other.into(),
+        })?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn remove_member(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path((id, member)): Path<(String, String)>,
+) -> Result<StatusCode, GraphError> {
+    caller.require(Op::WriteMembers)?;
+    let g = find(&s, caller.tenant, &id).await?;
+    let m: ObjectId = member.parse().map_err(|_| GraphError::not_found(&member))?;
+    s.store
+        .remove_group_member(caller.tenant, g.id, m, SystemClock.now())
+        .await
+        .map_err(|e| match e {
+            tessera_store::StoreError::NotFound => GraphError::not_found(m),
+            other => other.into(),
+        })?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn add_owner(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<StatusCode, GraphError> {
+    caller.require(Op::WriteGroups)?;
+    let g = find(&s, caller.tenant, &id).await?;
+    let m = referenced(&s, &caller, &headers, &body).await?;
+    s.store
+        .add_group_owner(caller.tenant, g.id, m, SystemClock.now())
+        .await
+        .map_err(|e| match e {
+            tessera_store::StoreError::Conflict(_) => GraphError::bad_request(
+                "Request_BadRequest",
+                "One or more added object references already exist for the following modified properties: 'owners'.",
+            ),
+            other => other.into(),
+        })?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn remove_owner(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path((id, owner)): Path<(String, String)>,
+) -> Result<StatusCode, GraphError> {
+    caller.require(Op::WriteGroups)?;
+    let g = find(&s, caller.tenant, &id).await?;
+    let o: ObjectId = owner.parse().map_err(|_| GraphError::not_found(&owner))?;
+    s.store
+        .remove_group_owner(caller.tenant, g.id, o, SystemClock.now())
+        .await
+        .map_err(|e| match e {
+            tessera_store::StoreError::NotFound => GraphError::not_found(o),
+            other => other.into(),
+        })?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn relation(
+    s: AppState,
+    caller: Caller,
+    id: String,
+    uri: Uri,
+    headers: HeaderMap,
+    rel: fn(ObjectId) -> Relation,
+) -> Result<Json<Value>, GraphError> {
+    caller.require(Op::ReadGroups)?;
+    let l = Listing::parse(&uri, &headers)?;
+    let g = find(&s, caller.tenant, &id).await?;
+    let (after, top) = l.relation_page(&s)?;
+    let page = s
+        .store
+        .related(caller.tenant, rel(g.id), after, top + 1)
+        .await?;
+    directory_objects(&s, &caller, &l, page, top, "directoryObjects").await
+}
+
+async fn members(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Json<Value>, GraphError> {
+    relation(s, caller, id, uri, headers, Relation::Members).await
+}
+
+async fn transitive_members(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Json<Value>, GraphError> {
+    relation(s, caller, id, uri, headers, Relation::TransitiveMembers).await
+}
+
+async fn owners(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Json<Value>, GraphError> {
+    relation(s, caller, id, uri, headers, Relation::Owners).await
+}
+
+async fn member_of(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Json<Value>, GraphError> {
+    relation(s, caller, id, uri, headers, Relation::MemberOf).await
+}
+
+async fn transitive_member_of(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Json<Value>, GraphError> {
+    relation(s, caller, id, uri, headers, Relation::TransitiveMemberOf).await
+}

@@ -1,0 +1,8 @@
+//! The directory API (`/v1.0`, Microsoft Graph-shaped) over real sockets:
+//! resources, OData options and paging, authorization (least privilege,
+//! tenants), bad input, and Microsoft's Graph SDKs.
+mod authz;
+mod fixtures;
+mod groups;
+mod paging;
+mod users;
