@@ -31,7 +31,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::oauth::routes())
         .merge(crate::signin::routes())
         .merge(crate::userinfo::routes())
-        .merge(crate::graph::routes())
+        .merge(crate::graph::routes(state.clone()))
         .fallback(not_found)
         .with_state(state);
 

@@ -17,6 +17,7 @@ enum Probe {
     DeleteGroup,
     Organization,
     Domains,
+    CreateApp,
 }
 use Probe::*;
 const ALL: [Probe; 9] = [
@@ -65,6 +66,11 @@ async fn attempt(s: &TestServer, admin: &Graph, g: &Graph, p: Probe, n: usize) -
         }
         Organization => g.get("/v1.0/organization").await.0,
         Domains => g.get("/v1.0/domains").await.0,
+        CreateApp => {
+            g.post("/v1.0/applications", json!({ "displayName": "probe" }))
+                .await
+                .0
+        }
     }
 }
 
@@ -100,7 +106,7 @@ async fn each_permission_opens_exactly_its_operations(b: TestBackend) {
                 Domains,
             ],
         ),
-        (&["Application.ReadWrite.All"], &[]),
+        (&["Application.ReadWrite.All"], &[CreateApp]),
         (&["Domain.ReadWrite.All"], &[Domains]),
         (&["Organization.ReadWrite.All"], &[Organization]),
     ];

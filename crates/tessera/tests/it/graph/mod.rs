@@ -1,6 +1,7 @@
 //! The directory API (`/v1.0`, Microsoft Graph-shaped) over real sockets:
 //! resources, OData options and paging, authorization (least privilege,
 //! tenants), bad input, and Microsoft's Graph SDKs.
+mod applications;
 mod authz;
 mod fixtures;
 mod groups;

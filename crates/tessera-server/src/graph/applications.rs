@@ -1,0 +1,516 @@
+//! `/v1.0/applications`: app registrations — create, get (by object id),
+//! list with OData options, patch, delete; `addPassword` (the secret text
+//! is returned once, here only) and `removePassword`.
+use super::auth::{Caller, Op};
+use super::body;
+use super::errors::GraphError;
+use super::query::{self, Listing};
+use crate::clock::SystemClock;
+use crate::state::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{Map, Value};
+use tessera_model::{
+    AppId, Application, ApplicationSettings, Clock, ObjectId, PasswordCredential, SignInAudience,
+    TenantId,
+};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1.0/applications", get(list).post(create))
+        .route(
+            "/v1.0/applications/{id}",
+            get(get_one).patch(update).delete(remove),
+        )
+        .route("/v1.0/applications/{id}/addPassword", post(add_password))
+        .route(
+            "/v1.0/applications/{id}/removePassword",
+            post(remove_password),
+        )
+}
+
+/// Properties a client may write.
+const WRITABLE: &[&str] = &[
+    "displayName",
+    "signInAudience",
+    "identifierUris",
+    "web",
+    "spa",
+    "publicClient",
+    "api",
+    "appRoles",
+    "requiredResourceAccess",
+    "groupMembershipClaims",
+    "optionalClaims",
+    "isFallbackPublicClient",
+    "tokenSigningAlg",
+    "publisherDomain",
+];
+
+const KNOWN: &[&str] = &[
+    "id",
+    "appId",
+    "createdDateTime",
+    "passwordCredentials",
+    "keyCredentials",
+    "displayName",
+    "signInAudience",
+    "identifierUris",
+    "web",
+    "spa",
+    "publicClient",
+    "api",
+    "appRoles",
+    "requiredResourceAccess",
+    "groupMembershipClaims",
+    "optionalClaims",
+    "isFallbackPublicClient",
+    "tokenSigningAlg",
+    "publisherDomain",
+];
+
+async fn render(
+    s: &AppState,
+    t: TenantId,
+    a: &Application,
+    select: &[String],
+) -> Result<Value, GraphError> {
+    let mut v = serde_json::to_value(a).unwrap_or(Value::Null);
+    let wants = |p: &str| select.is_empty() || select.iter().any(|x| x == p);
+    if wants("passwordCredentials") {
+        let creds: Vec<Value> = s
+            .store
+            .list_password_credentials(t, a.id)
+            .await?
+            .into_iter()
+            .map(|(c, _digest)| {
+                let mut v = serde_json::to_value(c).unwrap_or(Value::Null);
+                v["secretText"] = Value::Null;
+                v["customKeyIdentifier"] = Value::Null;
+                v
+            })
+            .collect();
+        v["passwordCredentials"] = Value::Array(creds);
+    }
+    if wants("keyCredentials") {
+        let keys: Vec<Value> = s
+            .store
+            .list_key_credentials(t, a.id)
+            .await?
+            .into_iter()
+            .map(|k| serde_json::to_value(k).unwrap_or(Value::Null))
+            .collect();
+        v["keyCredentials"] = Value::Array(keys);
+    }
+    let all: Vec<&str> = KNOWN.to_vec();
+    query::project(v, select, &all, &|p| KNOWN.contains(&p), "application")
+}
+
+async fn find(s: &AppState, t: TenantId, key: &str) -> Result<Application, GraphError> {
+    let found = match key.parse::<ObjectId>() {
+        Ok(id) => s.store.get_application(t, id).await?,
+        Err(_) => None,
+    };
+    found.ok_or_else(|| GraphError::not_found(key.chars().take(64).collect::<String>()))
+}
+
+fn bad(m: impl Into<String>) -> GraphError {
+    GraphError::bad_request("Request_BadRequest", m)
+}
+
+/// A redirect URI Entra accepts for `kind`: absolute, no fragment, no
+/// wildcard; `https` (or `http` on localhost) for web and SPA; public
+/// clients may also use a private-use scheme (`myapp://auth`).
+fn redirect_ok(uri: &str, public: bool) -> bool {
+    let Ok(u) = url::Url::parse(uri) else {
+        return false;
+    };
+    if uri.len() > 256 || u.fragment().is_some() || uri.contains('*') {
+        return false;
+    }
+    let local = matches!(
+        u.host_str(),
+        Some("localhost") | Some("127.0.0.1") | Some("[::1]")
+    );
+    match u.scheme() {
+        "https" => u.host_str().is_some(),
+        "http" => local,
+        _ => public,
+    }
+}
+
+/// Overlays `body` on `app` and checks the result; nothing is written here.
+fn apply(
+    app: &mut Application,
+    body: &Map<String, Value>,
+    verified: &[String],
+) -> Result<(), GraphError> {
+    let mut doc = serde_json::to_value(&*app).unwrap_or(Value::Null);
+    for (k, v) in body {
+        if k == "@odata.type" {
+            if v.as_str() != Some("#microsoft.graph.application") {
+                return Err(body::Fields {
+                    type_name: "application",
+                }
+                .unknown(k));
+            }
+            continue;
+        }
+        if !WRITABLE.contains(&k.as_str()) {
+            return Err(body::Fields {
+                type_name: "application",
+            }
+            .unknown(k));
+        }
+        doc[k] = v.clone();
+    }
+    let next: Application = serde_json::from_value(doc).map_err(|e| {
+        bad(format!(
+            "Invalid value in the application: {}",
+            e.to_string().chars().take(200).collect::<String>()
+        ))
+    })?;
+    let st: &ApplicationSettings = &next.settings;
+    if next.display_name.trim().is_empty() || next.display_name.chars().count() > 256 {
+        return Err(bad("displayName must be 1 to 256 characters."));
+    }
+    for (uris, public) in [
+        (&st.web.redirect_uris, false),
+        (&st.spa.redirect_uris, false),
+        (&st.public_client.redirect_uris, true),
+    ] {
+        if uris.len() > 256 {
+            return Err(bad(
+                "An application has at most 256 redirect URIs per platform.",
+            ));
+        }
+        if let Some(u) = uris.iter().find(|u| !redirect_ok(u, public)) {
+            return Err(bad(format!(
+                "The redirect URI '{}' is not valid.",
+                u.chars().take(256).collect::<String>()
+            )));
+        }
+    }
+    if let Some(u) = st.web.logout_url.as_deref() {
+        if !redirect_ok(u, false) {
+            return Err(bad("The logoutUrl is not valid."));
+        }
+    }
+    for u in &st.identifier_uris {
+        let ok = url::Url::parse(u)
+            .is_ok_and(|p| p.fragment().is_none() && matches!(p.scheme(), "api" | "https"))
+            && u.len() <= 256;
+        if !ok {
+            return Err(bad(format!(
+                "The identifier URI '{}' is not valid: use api://… or https://…",
+                u.chars().take(256).collect::<String>()
+            )));
+        }
+    }
+    let mut role_ids = std::collections::HashSet::new();
+    let mut role_values = std::collections::HashSet::new();
+    for r in &st.app_roles {
+        if !role_ids.insert(r.id)
+            || r.value
+                .as_ref()
+                .is_some_and(|v| !role_values.insert(v.clone()))
+        {
+            return Err(bad("appRoles ids and values must be unique."));
+        }
+        if r.allowed_member_types.is_empty()
+            || r.allowed_member_types
+                .iter()
+                .any(|m| m != "User" && m != "Application")
+        {
+            return Err(bad(
+                "allowedMemberTypes must be 'User' and/or 'Application'.",
+            ));
+        }
+    }
+    let mut scope_values = std::collections::HashSet::new();
+    for sc in &st.api.oauth2_permission_scopes {
+        if !scope_values.insert(sc.value.clone())
+            || sc.value.trim().is_empty()
+            || sc.value.contains(' ')
+        {
+            return Err(bad(
+                "oauth2PermissionScopes values must be unique, non-empty and without spaces.",
+            ));
+        }
+        if sc.kind != "User" && sc.kind != "Admin" {
+            return Err(bad("A permission scope's type must be 'User' or 'Admin'."));
+        }
+    }
+    if let Some(g) = st.group_membership_claims.as_deref() {
+        if ![
+            "None",
+            "SecurityGroup",
+            "DirectoryRole",
+            "ApplicationGroup",
+            "All",
+        ]
+        .contains(&g)
+        {
+            return Err(bad("groupMembershipClaims must be None, SecurityGroup, DirectoryRole, ApplicationGroup or All."));
+        }
+    }
+    if let Some(a) = st.token_signing_alg.as_deref() {
+        if !["RS256", "ES256", "EdDSA"].contains(&a) {
+            return Err(bad("tokenSigningAlg must be RS256, ES256 or EdDSA."));
+        }
+    }
+    if let Some(d) = st.publisher_domain.as_deref() {
+        if !verified.iter().any(|v| v.eq_ignore_ascii_case(d)) {
+            return Err(bad(
+                "publisherDomain must be one of the tenant's verified domains.",
+            ));
+        }
+    }
+    *app = next;
+    Ok(())
+}
+
+async fn verified_domains(s: &AppState, t: TenantId) -> Result<Vec<String>, GraphError> {
+    Ok(s.store
+        .list_domains(t)
+        .await?
+        .into_iter()
+        .filter(|d| d.is_verified)
+        .map(|d| d.name)
+        .collect())
+}
+
+async fn list(
+    State(s): State<AppState>,
+    caller: Caller,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Json<Value>, GraphError> {
+    caller.require(Op::ReadApps)?;
+    let l = Listing::parse(&uri, &headers)?;
+    let q = l.store_query(&s, vec![])?;
+    let page = s.store.query_applications(caller.tenant, &q).await?;
+    let mut value = Vec::with_capacity(page.items.len());
+    for a in &page.items {
+        value.push(render(&s, caller.tenant, a, &l.opts.select).await?);
+    }
+    Ok(Json(query::collection(
+        query::context(&s, "applications", &l.opts.select),
+        value,
+        page.count,
+        page.next.map(|c| l.next_link(&s, &c)),
+    )))
+}
+
+async fn get_one(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Json<Value>, GraphError> {
+    caller.require(Op::ReadApps)?;
+    let l = Listing::parse(&uri, &headers)?;
+    let a = find(&s, caller.tenant, &id).await?;
+    Ok(Json(query::entity(
+        query::context(&s, "applications", &l.opts.select),
+        render(&s, caller.tenant, &a, &l.opts.select).await?,
+    )))
+}
+
+async fn create(
+    State(s): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, GraphError> {
+    caller.require(Op::WriteApps)?;
+    let body = body::object(&headers, &body)?;
+    if !body.contains_key("displayName") {
+        return Err(bad(
+            "Property 'displayName' is required when creating the object.",
+        ));
+    }
+    let now = SystemClock.now();
+    let mut rng = rand::rngs::OsRng;
+    let mut app = Application {
+        id: ObjectId::random(&mut rng),
+        app_id: AppId::random(&mut rng),
+        display_name: String::new(),
+        sign_in_audience: SignInAudience::AzureADMyOrg,
+        settings: ApplicationSettings::default(),
+        created_date_time: now,
+    };
+    // Placeholder so the overlay's own check sees a name only if given.
+    app.display_name = "-".into();
+    apply(&mut app, &body, &verified_domains(&s, caller.tenant).await?)?;
+    s.store.create_application(caller.tenant, &app, now).await?;
+    let v = render(&s, caller.tenant, &app, &[]).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(query::entity(query::context(&s, "applications", &[]), v)),
+    )
+        .into_response())
+}
+
+async fn update(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<StatusCode, GraphError> {
+    caller.require(Op::WriteApps)?;
+    let body = body::object(&headers, &body)?;
+    let mut app = find(&s, caller.tenant, &id).await?;
+    apply(&mut app, &body, &verified_domains(&s, caller.tenant).await?)?;
+    s.store
+        .update_application(caller.tenant, &app, SystemClock.now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn remove(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, GraphError> {
+    caller.require(Op::WriteApps)?;
+    let app = find(&s, caller.tenant, &id).await?;
+    if app.app_id == caller.client {
+        return Err(GraphError::new(
+            StatusCode::CONFLICT,
+            "Request_BadRequest",
+            "An application cannot delete itself while it is the caller.",
+        ));
+    }
+    s.store
+        .delete_application(caller.tenant, app.id, SystemClock.now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Secrets an application may hold at once.
+const MAX_SECRETS: usize = 16;
+
+async fn add_password(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, GraphError> {
+    caller.require(Op::WriteApps)?;
+    let app = find(&s, caller.tenant, &id).await?;
+    let body = if body.is_empty() {
+        Map::new()
+    } else {
+        body::object(&headers, &body)?
+    };
+    let now = SystemClock.now();
+    let mut display_name = None;
+    let mut end = now + time::Duration::days(730);
+    for (k, v) in &body {
+        if k != "passwordCredential" {
+            return Err(body::Fields {
+                type_name: "addPasswordRequest",
+            }
+            .unknown(k));
+        }
+        let Some(pc) = v.as_object() else {
+            return Err(bad("passwordCredential must be an object."));
+        };
+        let f = body::Fields {
+            type_name: "passwordCredential",
+        };
+        for (pk, pv) in pc {
+            match pk.as_str() {
+                "@odata.type" => {}
+                "displayName" => display_name = f.opt_str(pk, pv, 128)?,
+                "endDateTime" => {
+                    if let Some(e) = f.opt_str(pk, pv, 64)? {
+                        end = time::OffsetDateTime::parse(
+                            &e,
+                            &time::format_description::well_known::Rfc3339,
+                        )
+                        .map_err(|_| bad("endDateTime must be an ISO 8601 date-time."))?;
+                    }
+                }
+                // Graph sets these itself.
+                "startDateTime" | "keyId" | "hint" | "secretText" | "customKeyIdentifier" => {}
+                _ => return Err(f.unknown(pk)),
+            }
+        }
+    }
+    if end <= now || end > now + time::Duration::days(3650) {
+        return Err(bad(
+            "endDateTime must be in the future and within ten years.",
+        ));
+    }
+    if s.store
+        .list_password_credentials(caller.tenant, app.id)
+        .await?
+        .len()
+        >= MAX_SECRETS
+    {
+        return Err(bad(format!(
+            "An application can hold at most {MAX_SECRETS} secrets."
+        )));
+    }
+    let secret = tessera_crypto::ClientSecret::generate(&mut rand::rngs::OsRng);
+    let cred = PasswordCredential {
+        key_id: uuid::Uuid::new_v4(),
+        display_name,
+        hint: Some(secret.hint()),
+        start_date_time: now,
+        end_date_time: end,
+    };
+    s.store
+        .add_password_credential(
+            caller.tenant,
+            app.id,
+            &cred,
+            &tessera_crypto::secret_digest(secret.expose()),
+            now,
+        )
+        .await?;
+    let mut v = serde_json::to_value(&cred).unwrap_or(Value::Null);
+    v["secretText"] = secret.expose().into();
+    v["customKeyIdentifier"] = Value::Null;
+    v["@odata.context"] = format!(
+        "{}/v1.0/$metadata#microsoft.graph.passwordCredential",
+        s.public_url.trim_end_matches('/')
+    )
+    .into();
+    Ok(Json(v))
+}
+
+async fn remove_password(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<StatusCode, GraphError> {
+    caller.require(Op::WriteApps)?;
+    let app = find(&s, caller.tenant, &id).await?;
+    let body = body::object(&headers, &body)?;
+    let key_id: uuid::Uuid = match (body.len(), body.get("keyId").and_then(Value::as_str)) {
+        (1, Some(k)) => k.parse().map_err(|_| bad("keyId must be a GUID."))?,
+        _ => return Err(bad("The body must be {\"keyId\": \"…\"}.")),
+    };
+    s.store
+        .remove_password_credential(caller.tenant, app.id, key_id, SystemClock.now())
+        .await
+        .map_err(|e| match e {
+            tessera_store::StoreError::NotFound => {
+                bad(format!("No password credential with keyId '{key_id}'."))
+            }
+            other => other.into(),
+        })?;
+    Ok(StatusCode::NO_CONTENT)
+}
