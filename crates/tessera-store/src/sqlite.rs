@@ -1,7 +1,9 @@
 //! The embedded backend: SQLite in WAL mode, one writer connection (SQLite
 //! allows one writer at a time; queueing in the pool beats SQLITE_BUSY) and a
 //! pool of readers.
-use crate::sql::{impl_apps, impl_device, impl_directory, impl_grants, impl_listing, impl_signin};
+use crate::sql::{
+    impl_admin, impl_apps, impl_device, impl_directory, impl_grants, impl_listing, impl_signin,
+};
 use crate::{Backend, ConnectOptions, OpsStore, SchemaStatus, StoreError, StoreResult};
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -70,6 +72,7 @@ impl SqliteStore {
 
 impl_directory!(SqliteStore, Sqlite);
 impl_listing!(SqliteStore, Sqlite);
+impl_admin!(SqliteStore, Sqlite);
 impl_apps!(SqliteStore, Sqlite);
 impl_grants!(SqliteStore, Sqlite);
 impl_signin!(SqliteStore, Sqlite);

@@ -508,6 +508,130 @@ pub trait DeviceStore: Send + Sync {
     ) -> StoreResult<bool>;
 }
 
+/// An extension attribute an application declares (Graph `extensionProperty`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExtensionProperty {
+    pub id: ObjectId,
+    /// `extension_{appIdWithoutDashes}_{name}`.
+    pub name: String,
+    /// The declaring application's object id.
+    #[serde(skip)]
+    pub application: ObjectId,
+    /// String, Integer, Boolean, DateTime, LargeInteger (Binary is refused).
+    pub data_type: String,
+    /// `User` and/or `Group`.
+    pub target_objects: Vec<String>,
+}
+
+/// The rest of the directory API's writes: service principals, grants and
+/// role assignments by id, domains and their verification, directory
+/// extensions and their values.
+#[async_trait]
+pub trait AdminStore: Send + Sync {
+    async fn update_service_principal(
+        &self,
+        t: TenantId,
+        sp: &ServicePrincipal,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    /// Deletes it with its assignments (held and granted), grants, and
+    /// memberships.
+    async fn delete_service_principal(
+        &self,
+        t: TenantId,
+        id: ObjectId,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    async fn list_oauth2_permission_grants(
+        &self,
+        t: TenantId,
+    ) -> StoreResult<Vec<OAuth2PermissionGrant>>;
+    async fn update_oauth2_permission_grant(
+        &self,
+        t: TenantId,
+        id: ObjectId,
+        scope: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    async fn delete_oauth2_permission_grant(
+        &self,
+        t: TenantId,
+        id: ObjectId,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    async fn list_directory_role_assignments(
+        &self,
+        t: TenantId,
+    ) -> StoreResult<Vec<DirectoryRoleAssignment>>;
+    async fn delete_directory_role_assignment(
+        &self,
+        t: TenantId,
+        id: ObjectId,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    /// Adds an unverified domain with its verification code. `Conflict` if
+    /// any tenant has the name.
+    async fn add_domain(
+        &self,
+        t: TenantId,
+        name: &str,
+        code: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    /// The verification code of an unverified domain of the tenant.
+    async fn domain_verification_code(
+        &self,
+        t: TenantId,
+        name: &str,
+    ) -> StoreResult<Option<String>>;
+    async fn mark_domain_verified(
+        &self,
+        t: TenantId,
+        name: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    /// `InvalidReference` while users' names or applications' publisher
+    /// domains use it, or for the initial domain.
+    async fn delete_domain(&self, t: TenantId, name: &str, now: OffsetDateTime) -> StoreResult<()>;
+    /// `Conflict` if the name exists.
+    async fn create_extension_property(
+        &self,
+        t: TenantId,
+        p: &ExtensionProperty,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    /// All of the tenant's extension properties (of one application, with `Some`).
+    async fn list_extension_properties(
+        &self,
+        t: TenantId,
+        application: Option<ObjectId>,
+    ) -> StoreResult<Vec<ExtensionProperty>>;
+    /// Deletes the property and every value of it.
+    async fn delete_extension_property(
+        &self,
+        t: TenantId,
+        id: ObjectId,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    /// Sets (`Some`) or clears (`None`) extension values of an object in
+    /// one transaction, logged as an update of `kind`; values are JSON,
+    /// `key` the lower-cased text filters compare. At most 100 per object.
+    async fn set_extension_values(
+        &self,
+        t: TenantId,
+        object: ObjectId,
+        kind: ObjectKind,
+        values: &[(String, Option<(serde_json::Value, String)>)],
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    async fn extension_values(
+        &self,
+        t: TenantId,
+        object: ObjectId,
+    ) -> StoreResult<Vec<(String, serde_json::Value)>>;
+}
+
 /// Listings for the directory API: filtered, sorted, keyset-paged.
 #[async_trait]
 pub trait QueryStore: Send + Sync {
@@ -574,6 +698,7 @@ pub trait Store:
     + DeviceStore
     + ChangeStore
     + QueryStore
+    + AdminStore
     + 'static
 {
 }
@@ -590,6 +715,7 @@ impl<T> Store for T where
         + DeviceStore
         + ChangeStore
         + QueryStore
+        + AdminStore
         + 'static
 {
 }

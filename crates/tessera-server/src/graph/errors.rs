@@ -101,6 +101,14 @@ pub async fn graph_shape(req: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .filter(|v| v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
         .map(str::to_string);
+    // Set on the request by the outer request-id layer (the response gets
+    // it only on the way out, after this middleware).
+    let request_id = req
+        .headers()
+        .get(crate::app::REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
     let mut res = next.run(req).await;
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -113,12 +121,6 @@ pub async fn graph_shape(req: Request, next: Next) -> Response {
     if status.is_success() || status.is_redirection() || status.is_informational() {
         return res;
     }
-    let request_id = res
-        .headers()
-        .get(crate::app::REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
     let (parts, body) = res.into_parts();
     let bytes = axum::body::to_bytes(body, MAX_ERROR_BODY)
         .await

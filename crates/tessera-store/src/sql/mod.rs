@@ -55,6 +55,7 @@ pub(crate) fn expect_one(rows: u64) -> crate::StoreResult<()> {
     }
 }
 
+pub(crate) mod admin;
 pub(crate) mod apps;
 pub(crate) mod device;
 pub(crate) mod directory;
@@ -64,6 +65,7 @@ pub(crate) mod query;
 pub(crate) mod rows;
 pub(crate) mod signin;
 
+pub(crate) use admin::impl_admin;
 pub(crate) use apps::impl_apps;
 pub(crate) use device::impl_device;
 pub(crate) use directory::impl_directory;

@@ -97,7 +97,9 @@ pub fn assert_graph_error(body: &Value) {
         "no innerError.date: {body}"
     );
     assert!(
-        e["innerError"]["request-id"].is_string(),
+        e["innerError"]["request-id"]
+            .as_str()
+            .is_some_and(|id| !id.is_empty()),
         "no innerError.request-id: {body}"
     );
     let text = body.to_string();

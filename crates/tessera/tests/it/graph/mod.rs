@@ -3,6 +3,7 @@
 //! tenants), bad input, and Microsoft's Graph SDKs.
 mod applications;
 mod authz;
+mod clients;
 mod fixtures;
 mod groups;
 mod paging;
