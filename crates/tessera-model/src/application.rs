@@ -193,6 +193,33 @@ pub struct ServicePrincipal {
     pub created_date_time: OffsetDateTime,
 }
 
+impl ServicePrincipal {
+    /// The instance of `app` (registered in tenant `home`) in some tenant:
+    /// its names, roles and scopes copied from the registration.
+    pub fn for_application(
+        app: &Application,
+        home: TenantId,
+        id: ObjectId,
+        now: OffsetDateTime,
+    ) -> Self {
+        Self {
+            id,
+            app_id: app.app_id,
+            app_owner_organization_id: Some(home),
+            display_name: app.display_name.clone(),
+            account_enabled: true,
+            service_principal_type: "Application".into(),
+            service_principal_names: std::iter::once(app.app_id.to_string())
+                .chain(app.settings.identifier_uris.iter().cloned())
+                .collect(),
+            app_roles: app.settings.app_roles.clone(),
+            oauth2_permission_scopes: app.settings.api.oauth2_permission_scopes.clone(),
+            app_role_assignment_required: false,
+            created_date_time: now,
+        }
+    }
+}
+
 /// A principal (user, group or service principal) holding an app role of a
 /// resource service principal (Graph `appRoleAssignment`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

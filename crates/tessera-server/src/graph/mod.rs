@@ -11,6 +11,8 @@ mod errors;
 mod groups;
 mod org;
 mod query;
+mod roles;
+mod service_principals;
 mod users;
 
 pub use auth::{Caller, Op};
@@ -25,6 +27,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(applications::routes())
         .merge(groups::routes())
         .merge(org::routes())
+        .merge(roles::routes())
+        .merge(service_principals::routes())
         .route("/v1.0", axum::routing::any(unknown_segment))
         .route("/v1.0/{*rest}", axum::routing::any(unknown_segment))
         .layer(axum::middleware::from_fn_with_state(

@@ -260,3 +260,81 @@ pub fn entity(context: String, v: Value) -> Value {
     }
     Value::Object(m)
 }
+
+/// Evaluates the request's `$filter` against one small-collection item
+/// (grants, role assignments): `eq ne in startswith and or not` on its
+/// string, boolean and null properties, names compared case-insensitively.
+/// `$orderby`, `$count` and `$skiptoken` are refused there.
+pub fn matches(l: &Listing, item: &Value) -> Result<bool, GraphError> {
+    if !l.opts.orderby.is_empty() || l.opts.count || l.opts.skiptoken.is_some() {
+        return Err(GraphError::bad_request(
+            "Request_UnsupportedQuery",
+            "$orderby, $count and $skiptoken are not supported on this collection.",
+        ));
+    }
+    match &l.opts.filter {
+        None => Ok(true),
+        Some(e) => eval(e, item),
+    }
+}
+
+fn eval(e: &tessera_odata::Expr, item: &Value) -> Result<bool, GraphError> {
+    use tessera_odata::{CmpOp, Expr, Literal};
+    let unsupported = |m: String| GraphError::bad_request("Request_UnsupportedQuery", m);
+    let prop = |p: &tessera_odata::Path| -> Result<Value, GraphError> {
+        match p.as_slice() {
+            [one] if item.get(one).is_some() => Ok(item[one].clone()),
+            _ => Err(GraphError::bad_request(
+                "BadRequest",
+                format!(
+                    "Invalid filter clause: could not find a property named '{}'",
+                    p.join("/")
+                ),
+            )),
+        }
+    };
+    let lit = |l: &Literal| -> Value {
+        match l {
+            Literal::String(s) | Literal::Guid(s) | Literal::DateTime(s) => {
+                Value::String(s.to_lowercase())
+            }
+            Literal::Int(n) => Value::from(*n),
+            Literal::Bool(b) => Value::Bool(*b),
+            Literal::Null => Value::Null,
+        }
+    };
+    let norm = |v: Value| match v {
+        Value::String(s) => Value::String(s.to_lowercase()),
+        other => other,
+    };
+    Ok(match e {
+        Expr::And(a, b) => eval(a, item)? && eval(b, item)?,
+        Expr::Or(a, b) => eval(a, item)? || eval(b, item)?,
+        Expr::Not(a) => !eval(a, item)?,
+        Expr::Cmp(p, op, l) => {
+            let (v, want) = (norm(prop(p)?), lit(l));
+            match op {
+                CmpOp::Eq => v == want,
+                CmpOp::Ne => v != want,
+                _ => {
+                    return Err(unsupported(
+                        "Only eq and ne comparisons are supported on this collection.".into(),
+                    ))
+                }
+            }
+        }
+        Expr::In(p, ls) => {
+            let v = norm(prop(p)?);
+            ls.iter().any(|l| lit(l) == v)
+        }
+        Expr::StartsWith(p, prefix) => match prop(p)? {
+            Value::String(s) => s.to_lowercase().starts_with(&prefix.to_lowercase()),
+            _ => false,
+        },
+        Expr::Any { .. } => {
+            return Err(unsupported(
+                "any() is not supported on this collection.".into(),
+            ))
+        }
+    })
+}

@@ -200,21 +200,12 @@ pub(crate) async fn ensure_service_principal(
         return Ok(sp.id);
     }
     let now = SystemClock.now();
-    let sp = ServicePrincipal {
-        id: ObjectId::random(&mut rand::rngs::OsRng),
-        app_id: app.app_id,
-        app_owner_organization_id: Some(flow.client.home_tenant),
-        display_name: app.display_name.clone(),
-        account_enabled: true,
-        service_principal_type: "Application".into(),
-        service_principal_names: std::iter::once(app.app_id.to_string())
-            .chain(app.settings.identifier_uris.iter().cloned())
-            .collect(),
-        app_roles: app.settings.app_roles.clone(),
-        oauth2_permission_scopes: app.settings.api.oauth2_permission_scopes.clone(),
-        app_role_assignment_required: false,
-        created_date_time: now,
-    };
+    let sp = ServicePrincipal::for_application(
+        app,
+        flow.client.home_tenant,
+        ObjectId::random(&mut rand::rngs::OsRng),
+        now,
+    );
     s.store
         .create_service_principal(t, &sp, now)
         .await

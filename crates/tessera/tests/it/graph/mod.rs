@@ -5,6 +5,7 @@ mod applications;
 mod authz;
 mod clients;
 mod fixtures;
+mod grants;
 mod groups;
 mod paging;
 mod users;
