@@ -27,8 +27,9 @@ pub struct ListQuery {
     /// Also count every row the filter selects.
     pub count: bool,
     /// Directory extension attributes the filter may name
-    /// (`extension_{appId}_{name}`), as registered for the resource.
-    pub extensions: Vec<String>,
+    /// (`extension_{appId}_{name}`) and their data types, as declared for
+    /// the resource.
+    pub extensions: Vec<(String, String)>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -5,6 +5,7 @@
 use super::auth::{Caller, Op};
 use super::body::{self, Fields};
 use super::errors::GraphError;
+use super::extensions;
 use super::query::{self, Listing};
 use crate::clock::SystemClock;
 use crate::state::AppState;
@@ -16,7 +17,7 @@ use axum::routing::{delete, get};
 use axum::{Json, Router};
 use serde_json::{Map, Value};
 use tessera_model::{Clock, Group, Member, ObjectId, ObjectKind, TenantId};
-use tessera_store::Relation;
+use tessera_store::{ExtensionProperty, Relation};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -81,8 +82,29 @@ const KNOWN: &[&str] = &[
 ];
 
 pub(super) fn render(g: &Group, select: &[String]) -> Result<Value, GraphError> {
+    render_with(g, select, &[])
+}
+
+fn render_with(
+    g: &Group,
+    select: &[String],
+    declared: &[ExtensionProperty],
+) -> Result<Value, GraphError> {
     let v = serde_json::to_value(g).unwrap_or(Value::Null);
-    query::project(v, select, DEFAULTS, &|p| KNOWN.contains(&p), "group")
+    let known = |p: &str| KNOWN.contains(&p) || declared.iter().any(|d| d.name == p);
+    query::project(v, select, DEFAULTS, &known, "group")
+}
+
+async fn full(
+    s: &AppState,
+    t: TenantId,
+    g: &Group,
+    select: &[String],
+    declared: &[ExtensionProperty],
+) -> Result<Value, GraphError> {
+    let mut v = render_with(g, select, declared)?;
+    extensions::attach(s, t, g.id, select, &mut v).await?;
+    Ok(v)
 }
 
 async fn find(s: &AppState, t: TenantId, key: &str) -> Result<Group, GraphError> {
@@ -175,13 +197,13 @@ async fn list(
 ) -> Result<Json<Value>, GraphError> {
     caller.require(Op::ReadGroups)?;
     let l = Listing::parse(&uri, &headers)?;
-    let q = l.store_query(&s, vec![])?;
+    let declared = extensions::declared(&s, caller.tenant, "Group").await?;
+    let q = l.store_query(&s, extensions::filterable(&declared))?;
     let page = s.store.query_groups(caller.tenant, &q).await?;
-    let value = page
-        .items
-        .iter()
-        .map(|g| render(g, &l.opts.select))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut value = Vec::with_capacity(page.items.len());
+    for g in &page.items {
+        value.push(full(&s, caller.tenant, g, &l.opts.select, &declared).await?);
+    }
     Ok(Json(query::collection(
         query::context(&s, "groups", &l.opts.select),
         value,
@@ -204,7 +226,8 @@ async fn count(
             "$count is only supported with the 'ConsistencyLevel: eventual' header.",
         ));
     }
-    let mut q = l.store_query(&s, vec![])?;
+    let declared = extensions::declared(&s, caller.tenant, "Group").await?;
+    let mut q = l.store_query(&s, extensions::filterable(&declared))?;
     q.count = true;
     q.limit = 1;
     let page = s.store.query_groups(caller.tenant, &q).await?;
@@ -225,9 +248,10 @@ async fn get_one(
     caller.require(Op::ReadGroups)?;
     let l = Listing::parse(&uri, &headers)?;
     let g = find(&s, caller.tenant, &id).await?;
+    let declared = extensions::declared(&s, caller.tenant, "Group").await?;
     Ok(Json(query::entity(
         query::context(&s, "groups", &l.opts.select),
-        render(&g, &l.opts.select)?,
+        full(&s, caller.tenant, &g, &l.opts.select, &declared).await?,
     )))
 }
 
@@ -240,6 +264,8 @@ fn apply(g: &mut Group, body: &Map<String, Value>, creating: bool) -> Result<(),
                     return Err(f.unknown(k));
                 }
             }
+            // Read by `extensions::values_in`.
+            k if k.starts_with("extension_") => {}
             "displayName" => g.display_name = f.str(k, v, 256)?,
             "description" => g.description = f.opt_str(k, v, 1024)?,
             "mailNickname" => g.mail_nickname = f.opt_str(k, v, 64)?,
@@ -340,6 +366,8 @@ async fn create(
             ));
         }
     }
+    let declared = extensions::declared(&s, caller.tenant, "Group").await?;
+    let ext = extensions::values_in(&body, &declared, "group")?;
     let members = binds(&body, "members@odata.bind")?;
     let owners = binds(&body, "owners@odata.bind")?;
     // Resolve every reference before writing anything.
@@ -357,6 +385,10 @@ async fn create(
         resolved.push((Member { id, kind }, owner));
     }
     s.store.create_group(caller.tenant, &g, now).await?;
+    if let Err(e) = extensions::write(&s, caller.tenant, g.id, ObjectKind::Group, &ext).await {
+        let _ = s.store.delete_group(caller.tenant, g.id, now).await;
+        return Err(e);
+    }
     for (m, owner) in resolved {
         let r = if owner {
             s.store.add_group_owner(caller.tenant, g.id, m, now).await
@@ -384,6 +416,9 @@ async fn update(
     let body = body::object(&headers, &body)?;
     let mut g = find(&s, caller.tenant, &id).await?;
     apply(&mut g, &body, false)?;
+    let declared = extensions::declared(&s, caller.tenant, "Group").await?;
+    let ext = extensions::values_in(&body, &declared, "group")?;
+    extensions::write(&s, caller.tenant, g.id, ObjectKind::Group, &ext).await?;
     s.store
         .update_group(caller.tenant, &g, SystemClock.now())
         .await?;

@@ -8,6 +8,7 @@ mod applications;
 mod auth;
 mod body;
 mod errors;
+mod extensions;
 mod groups;
 mod org;
 mod query;
@@ -25,6 +26,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
         .merge(users::routes())
         .merge(applications::routes())
+        .merge(extensions::routes())
         .merge(groups::routes())
         .merge(org::routes())
         .merge(roles::routes())

@@ -74,7 +74,7 @@ impl Listing {
     pub fn store_query(
         &self,
         s: &AppState,
-        extensions: Vec<String>,
+        extensions: Vec<(String, String)>,
     ) -> Result<ListQuery, GraphError> {
         let after = match &self.opts.skiptoken {
             None => None,

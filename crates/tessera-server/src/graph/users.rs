@@ -4,6 +4,7 @@
 use super::auth::{Caller, Op};
 use super::body::{self, Fields};
 use super::errors::GraphError;
+use super::extensions;
 use super::query::{self, Listing};
 use crate::clock::SystemClock;
 use crate::state::AppState;
@@ -14,8 +15,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Map, Value};
-use tessera_model::{Clock, NewUser, ObjectId, TenantId, User, UserProfile};
-use tessera_store::Relation;
+use tessera_model::{Clock, NewUser, ObjectId, ObjectKind, TenantId, User, UserProfile};
+use tessera_store::{ExtensionProperty, Relation};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -81,11 +82,34 @@ const KNOWN: &[&str] = &[
 ];
 
 pub(super) fn render(u: &User, select: &[String]) -> Result<Value, GraphError> {
+    render_with(u, select, &[])
+}
+
+/// `declared`: extension attributes that may be `$select`ed.
+fn render_with(
+    u: &User,
+    select: &[String],
+    declared: &[ExtensionProperty],
+) -> Result<Value, GraphError> {
     let mut v = serde_json::to_value(u).unwrap_or(Value::Null);
     if v["userType"].is_null() {
         v["userType"] = "Member".into();
     }
-    query::project(v, select, DEFAULTS, &|p| KNOWN.contains(&p), "user")
+    let known = |p: &str| KNOWN.contains(&p) || declared.iter().any(|d| d.name == p);
+    query::project(v, select, DEFAULTS, &known, "user")
+}
+
+/// The user as selected, with its selected extension values.
+async fn full(
+    s: &AppState,
+    t: TenantId,
+    u: &User,
+    select: &[String],
+    declared: &[ExtensionProperty],
+) -> Result<Value, GraphError> {
+    let mut v = render_with(u, select, declared)?;
+    extensions::attach(s, t, u.id, select, &mut v).await?;
+    Ok(v)
 }
 
 /// A user named by id or by userPrincipalName, as Graph accepts both.
@@ -106,13 +130,13 @@ async fn list(
 ) -> Result<Json<Value>, GraphError> {
     caller.require(Op::ReadUsers)?;
     let l = Listing::parse(&uri, &headers)?;
-    let q = l.store_query(&s, vec![])?;
+    let declared = extensions::declared(&s, caller.tenant, "User").await?;
+    let q = l.store_query(&s, extensions::filterable(&declared))?;
     let page = s.store.query_users(caller.tenant, &q).await?;
-    let value = page
-        .items
-        .iter()
-        .map(|u| render(u, &l.opts.select))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut value = Vec::with_capacity(page.items.len());
+    for u in &page.items {
+        value.push(full(&s, caller.tenant, u, &l.opts.select, &declared).await?);
+    }
     Ok(Json(query::collection(
         query::context(&s, "users", &l.opts.select),
         value,
@@ -136,7 +160,8 @@ async fn count(
             "$count is only supported with the 'ConsistencyLevel: eventual' header.",
         ));
     }
-    let mut q = l.store_query(&s, vec![])?;
+    let declared = extensions::declared(&s, caller.tenant, "User").await?;
+    let mut q = l.store_query(&s, extensions::filterable(&declared))?;
     q.count = true;
     q.limit = 1;
     let page = s.store.query_users(caller.tenant, &q).await?;
@@ -162,9 +187,10 @@ async fn get_one(
         caller.require(Op::ReadUsers)?;
     }
     let u = u?;
+    let declared = extensions::declared(&s, caller.tenant, "User").await?;
     Ok(Json(query::entity(
         query::context(&s, "users", &l.opts.select),
-        render(&u, &l.opts.select)?,
+        full(&s, caller.tenant, &u, &l.opts.select, &declared).await?,
     )))
 }
 
@@ -208,9 +234,10 @@ async fn me(
         .get_user(caller.tenant, id)
         .await?
         .ok_or_else(|| GraphError::not_found(id))?;
+    let declared = extensions::declared(&s, caller.tenant, "User").await?;
     Ok(Json(query::entity(
         query::context(&s, "users", &l.opts.select),
-        render(&u, &l.opts.select)?,
+        full(&s, caller.tenant, &u, &l.opts.select, &declared).await?,
     )))
 }
 
@@ -240,6 +267,8 @@ fn apply(u: &mut User, body: &Map<String, Value>, creating: bool) -> Result<User
                     format!("Property '{k}' is read-only and cannot be set."),
                 ))
             }
+            // Read by `extensions::values_in`.
+            k if k.starts_with("extension_") => {}
             "userPrincipalName" => u.user_principal_name = f.str(k, v, 113)?,
             "displayName" => u.display_name = f.str(k, v, 256)?,
             "givenName" => u.given_name = f.opt_str(k, v, 64)?,
@@ -398,6 +427,8 @@ async fn create(
         }
     }
     check_upn(&s, caller.tenant, &u.user_principal_name).await?;
+    let declared = extensions::declared(&s, caller.tenant, "User").await?;
+    let ext = extensions::values_in(&body, &declared, "user")?;
     let password_hash = match w.password {
         Some(p) => Some(hash_password(&s, p).await?),
         None => None,
@@ -415,6 +446,8 @@ async fn create(
         force_change_password: w.force_change,
     };
     let created = s.store.create_user(caller.tenant, &new, now).await?;
+    // A new user holds no values yet, so this write cannot hit the limit.
+    extensions::write(&s, caller.tenant, created.id, ObjectKind::User, &ext).await?;
     let mut v = render(
         &created,
         &KNOWN.iter().map(|k| k.to_string()).collect::<Vec<_>>(),
@@ -437,7 +470,21 @@ async fn update(
     let w = apply(&mut u, &body, false)?;
     if u.user_principal_name != before_upn {
         check_upn(&s, caller.tenant, &u.user_principal_name).await?;
+        if let Some(other) = s
+            .store
+            .get_user_by_upn(caller.tenant, &u.user_principal_name)
+            .await?
+        {
+            if other.id != u.id {
+                return Err(GraphError::bad_request(
+                    "Request_BadRequest",
+                    "Another object with the same value for property userPrincipalName already exists.",
+                ));
+            }
+        }
     }
+    let declared = extensions::declared(&s, caller.tenant, "User").await?;
+    let ext = extensions::values_in(&body, &declared, "user")?;
     let now = SystemClock.now();
     // The password is hashed before anything is written, so a refused
     // password leaves the profile unchanged too.
@@ -445,6 +492,9 @@ async fn update(
         Some(p) => Some(hash_password(&s, p).await?),
         None => None,
     };
+    // Extension values first: their write is the one that can still be
+    // refused (the 100-value limit), and it is one transaction of its own.
+    extensions::write(&s, caller.tenant, u.id, ObjectKind::User, &ext).await?;
     s.store.update_user(caller.tenant, &u, now).await?;
     if let Some(h) = hash {
         s.store

@@ -125,7 +125,7 @@ impl Res {
 struct Props {
     res: Res,
     backend: Backend,
-    extensions: Vec<String>,
+    extensions: Vec<(String, String)>,
 }
 
 /// An extension attribute name as Graph spells it: `extension_`, 32 hex
@@ -175,15 +175,21 @@ impl Schema for Props {
         let [name] = path.as_slice() else {
             return None;
         };
-        if is_extension_name(name) && self.extensions.iter().any(|e| e == name) {
+        if let Some((_, data_type)) = self.extensions.iter().find(|(e, _)| e == name) {
+            if !is_extension_name(name) {
+                return None;
+            }
             let (_, alias) = self.res.table();
-            return Some(Column {
-                sql: format!(
-                    "(SELECT ev.value_key FROM extension_values ev WHERE ev.tenant_id = {alias}.tenant_id \
-                     AND ev.object_id = {alias}.id AND ev.name = '{name}')"
-                ),
-                kind: Kind::Folded,
-            });
+            let value = format!(
+                "(SELECT ev.value_key FROM extension_values ev WHERE ev.tenant_id = {alias}.tenant_id \
+                 AND ev.object_id = {alias}.id AND ev.name = '{name}')"
+            );
+            let (sql, kind) = match data_type.as_str() {
+                "Integer" | "LargeInteger" => (format!("CAST({value} AS BIGINT)"), Kind::Int),
+                "Boolean" => (format!("({value} = 'true')"), Kind::Bool),
+                _ => (value, Kind::Folded),
+            };
+            return Some(Column { sql, kind });
         }
         let (_, sql, k, _) = self.find(name)?;
         let kind = match k {
