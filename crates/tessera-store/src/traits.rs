@@ -524,6 +524,10 @@ pub struct ExtensionProperty {
     pub target_objects: Vec<String>,
 }
 
+/// One extension value to set — `(name, Some((JSON value, filter key)))` —
+/// or to clear (`None`).
+pub type ExtensionWrite = (String, Option<(serde_json::Value, String)>);
+
 /// The rest of the directory API's writes: service principals, grants and
 /// role assignments by id, domains and their verification, directory
 /// extensions and their values.
@@ -622,7 +626,7 @@ pub trait AdminStore: Send + Sync {
         t: TenantId,
         object: ObjectId,
         kind: ObjectKind,
-        values: &[(String, Option<(serde_json::Value, String)>)],
+        values: &[ExtensionWrite],
         now: OffsetDateTime,
     ) -> StoreResult<()>;
     async fn extension_values(

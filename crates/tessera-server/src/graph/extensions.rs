@@ -17,7 +17,7 @@ use axum::routing::{delete, get};
 use axum::{Json, Router};
 use serde_json::{Map, Value};
 use tessera_model::{Clock, ObjectId, ObjectKind, TenantId};
-use tessera_store::ExtensionProperty;
+use tessera_store::{ExtensionProperty, ExtensionWrite};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -201,7 +201,7 @@ pub fn values_in(
     body: &Map<String, Value>,
     declared: &[ExtensionProperty],
     type_name: &str,
-) -> Result<Vec<(String, Option<(Value, String)>)>, GraphError> {
+) -> Result<Vec<ExtensionWrite>, GraphError> {
     let mut out = Vec::new();
     for (k, v) in body.iter().filter(|(k, _)| k.starts_with("extension_")) {
         let Some(p) = declared.iter().find(|p| &p.name == k) else {
@@ -281,7 +281,7 @@ pub async fn write(
     t: TenantId,
     id: ObjectId,
     kind: ObjectKind,
-    values: &[(String, Option<(Value, String)>)],
+    values: &[ExtensionWrite],
 ) -> Result<(), GraphError> {
     if values.is_empty() {
         return Ok(());

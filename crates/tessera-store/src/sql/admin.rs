@@ -277,7 +277,7 @@ macro_rules! impl_admin {
                 t: tessera_model::TenantId,
                 object: tessera_model::ObjectId,
                 kind: tessera_model::ObjectKind,
-                values: &[(String, Option<(serde_json::Value, String)>)],
+                values: &[$crate::ExtensionWrite],
                 now: time::OffsetDateTime,
             ) -> $crate::StoreResult<()> {
                 use tessera_model::*;
