@@ -10,6 +10,7 @@ mod body;
 mod errors;
 mod extensions;
 mod groups;
+pub mod openapi;
 mod org;
 mod query;
 mod roles;
@@ -29,6 +30,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(extensions::routes())
         .merge(groups::routes())
         .merge(org::routes())
+        .merge(openapi::routes())
         .merge(roles::routes())
         .merge(service_principals::routes())
         .route("/v1.0", axum::routing::any(unknown_segment))

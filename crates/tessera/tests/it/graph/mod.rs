@@ -8,5 +8,6 @@ mod extensions;
 mod fixtures;
 mod grants;
 mod groups;
+mod openapi;
 mod paging;
 mod users;
