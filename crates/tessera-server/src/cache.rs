@@ -61,6 +61,24 @@ pub struct CachedDirectory {
     sps: Map<(TenantId, AppId), Option<Arc<ServicePrincipal>>>,
     roles: Map<(TenantId, ObjectId), Arc<Vec<AppRoleAssignment>>>,
     tenants: Map<String, crate::tenant::PathTenant>,
+    /// Each tenant's signing keys (public parts) for verifying its tokens,
+    /// read again after `KEYS_TTL`, or at once when a token names a key id
+    /// not among them (a key another node just created).
+    keys: Mutex<HashMap<TenantId, (std::time::Instant, Arc<Vec<VerifyKey>>)>>,
+}
+
+/// How long verification trusts its copy of a tenant's keys (a retired key
+/// keeps verifying on other nodes for at most this long).
+pub const KEYS_TTL: Duration = Duration::from_secs(5);
+
+/// A signing key's public JWK and the instants that decide whether the
+/// JWKS publishes it.
+#[derive(Clone, Debug)]
+pub struct VerifyKey {
+    pub kid: String,
+    pub active_from: time::OffsetDateTime,
+    pub retired_at: Option<time::OffsetDateTime>,
+    pub public_jwk: serde_json::Value,
 }
 
 impl CachedDirectory {
@@ -72,7 +90,46 @@ impl CachedDirectory {
             sps: Map::new(),
             roles: Map::new(),
             tenants: Map::new(),
+            keys: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The tenant's signing keys for verification (see `keys`).
+    pub async fn verify_keys(
+        &self,
+        t: TenantId,
+        kid: Option<&str>,
+    ) -> StoreResult<Arc<Vec<VerifyKey>>> {
+        let now = std::time::Instant::now();
+        if let Ok(m) = self.keys.lock() {
+            if let Some((at, keys)) = m.get(&t) {
+                let fresh = now.duration_since(*at) < KEYS_TTL;
+                let known = kid.is_none_or(|k| keys.iter().any(|x| x.kid == k));
+                if fresh && known {
+                    return Ok(keys.clone());
+                }
+            }
+        }
+        let keys: Arc<Vec<VerifyKey>> = Arc::new(
+            self.store
+                .list_signing_keys(t)
+                .await?
+                .into_iter()
+                .map(|r| VerifyKey {
+                    kid: r.kid,
+                    active_from: r.active_from,
+                    retired_at: r.retired_at,
+                    public_jwk: r.public_jwk,
+                })
+                .collect(),
+        );
+        if let Ok(mut m) = self.keys.lock() {
+            if m.len() >= MAX_ENTRIES {
+                m.clear();
+            }
+            m.insert(t, (now, keys.clone()));
+        }
+        Ok(keys)
     }
 
     /// Empties every map; lookups in flight will not re-insert what they read.

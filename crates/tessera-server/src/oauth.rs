@@ -380,6 +380,39 @@ pub(crate) async fn published_jwks(
         .collect())
 }
 
+/// [`published_jwks`] from the verification cache: what a resource endpoint
+/// (directory API, userinfo) checks tokens against. `kid` is the key id the
+/// token names, so a key created a moment ago elsewhere is fetched at once.
+pub(crate) async fn published_jwks_cached(
+    s: &AppState,
+    tenant: TenantId,
+    now: time::OffsetDateTime,
+    kid: Option<&str>,
+) -> Result<Vec<serde_json::Value>, tessera_store::StoreError> {
+    Ok(s.directory
+        .verify_keys(tenant, kid)
+        .await?
+        .iter()
+        .filter(|r| {
+            let meta = tessera_oauth::keys::KeyMeta {
+                kid: String::new(),
+                active_from: r.active_from,
+                retired_at: r.retired_at,
+            };
+            tessera_oauth::keys::published(&meta, now, &s.rotation_policy)
+        })
+        .map(|r| r.public_jwk.clone())
+        .collect())
+}
+
+/// The `kid` in a JWT's header, if it has one.
+pub(crate) fn token_kid(token: &str) -> Option<String> {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let head = token.split('.').next()?;
+    let v: serde_json::Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(head).ok()?).ok()?;
+    v["kid"].as_str().map(str::to_string)
+}
+
 /// `Authorization: Basic base64(urlencode(id):urlencode(secret))` (RFC 6749 §2.3.1).
 fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, OAuthError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {

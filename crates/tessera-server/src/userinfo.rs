@@ -49,7 +49,8 @@ async fn handle(State(s): State<AppState>, headers: HeaderMap) -> Response {
         return refuse(Refusal::InvalidToken);
     };
     let now = SystemClock.now();
-    let jwks = match crate::oauth::published_jwks(&s, tenant, now).await {
+    let kid = crate::oauth::token_kid(&token);
+    let jwks = match crate::oauth::published_jwks_cached(&s, tenant, now, kid.as_deref()).await {
         Ok(k) => k,
         Err(e) => return crate::error::ApiError::from(e).into_response(),
     };

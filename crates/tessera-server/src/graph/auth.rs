@@ -252,7 +252,8 @@ impl FromRequestParts<AppState> for Caller {
         }
         let tenant = tessera_oauth::userinfo::claimed_tenant(token).ok_or_else(invalid)?;
         let now = SystemClock.now();
-        let jwks = crate::oauth::published_jwks(s, tenant, now).await?;
+        let kid = crate::oauth::token_kid(token);
+        let jwks = crate::oauth::published_jwks_cached(s, tenant, now, kid.as_deref()).await?;
         let issuer = tessera_oauth::token::issuer(&s.public_url, tenant);
         let c =
             tessera_oauth::introspect::verified_claims(token, &jwks, &issuer, now.unix_timestamp())
