@@ -64,8 +64,11 @@ pub struct CachedDirectory {
     /// Each tenant's signing keys (public parts) for verifying its tokens,
     /// read again after `KEYS_TTL`, or at once when a token names a key id
     /// not among them (a key another node just created).
-    keys: Mutex<HashMap<TenantId, (std::time::Instant, Arc<Vec<VerifyKey>>)>>,
+    keys: Mutex<HashMap<TenantId, KeysAt>>,
 }
+
+/// A tenant's verification keys and when they were read.
+type KeysAt = (std::time::Instant, Arc<Vec<VerifyKey>>);
 
 /// How long verification trusts its copy of a tenant's keys (a retired key
 /// keeps verifying on other nodes for at most this long).
