@@ -82,6 +82,12 @@ install_browser() {
   export TESSERA_TEST_CHROMEDRIVER=/usr/bin/chromedriver
 }
 
+# A real DNS server the domain-verification tests publish TXT records with.
+install_dns() {
+  [[ -x /usr/sbin/dnsmasq ]] || apt_install dnsmasq-base
+  export TESSERA_TEST_DNSMASQ=/usr/sbin/dnsmasq
+}
+
 # shellcheck source=scripts/pg.sh
 source scripts/pg.sh lib
 
@@ -90,6 +96,7 @@ install_postgres
 install_python_clients
 install_node_clients
 install_browser
+install_dns
 
 stage "PostgreSQL (throwaway cluster)"
 # Stop the cluster however this script ends; INT/TERM go through the EXIT trap.

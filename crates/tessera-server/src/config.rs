@@ -41,6 +41,9 @@ pub struct Config {
     pub key_lifetime_hours: u32,
     /// How long a new signing key is published in JWKS before it signs.
     pub key_publish_ahead_hours: u32,
+    /// The DNS server (`IP:PORT`) domain verification asks for TXT
+    /// records; default: the system's resolvers (`/etc/resolv.conf`).
+    pub dns_server: Option<String>,
 }
 
 impl Default for Config {
@@ -62,6 +65,7 @@ impl Default for Config {
             token_signing_alg: "RS256".into(),
             key_lifetime_hours: 30 * 24,
             key_publish_ahead_hours: 24,
+            dns_server: None,
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod clock;
 pub mod config;
 pub mod cors;
 pub mod datadir;
+pub mod dns;
 pub mod error;
 pub mod graph;
 pub mod keys;

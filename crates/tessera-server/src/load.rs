@@ -39,6 +39,7 @@ pub const KEYS: &[&str] = &[
     "token_signing_alg",
     "key_lifetime_hours",
     "key_publish_ahead_hours",
+    "dns_server",
 ];
 
 /// Command-line flags of `serve` and `migrate`. Values stay strings so that
@@ -217,6 +218,14 @@ pub fn validate(c: &Config) -> Result<(), ConfigError> {
             "key_publish_ahead_hours",
             "must be less than key_lifetime_hours (a key must sign for a while after it is published)",
         ));
+    }
+    if let Some(d) = &c.dns_server {
+        if d.parse::<std::net::SocketAddr>().is_err() {
+            return Err(err(
+                "dns_server",
+                format!("{d:?} is not IP:PORT (e.g. 127.0.0.53:53)"),
+            ));
+        }
     }
     if c.data_dir.as_os_str().is_empty() {
         return Err(err("data_dir", "must not be empty"));

@@ -169,6 +169,7 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
         replay: Arc::default(),
         signin,
         rotator: rotator.clone(),
+        dns: Arc::new(crate::dns::Dns::new(config.dns_server.as_deref())),
     };
     let app = app::router(state).into_make_service();
     let handle = Handle::new();

@@ -24,6 +24,8 @@ pub struct AppState {
     pub replay: Arc<crate::replay::SeenAssertions>,
     /// Keys and limits of the sign-in pages.
     pub signin: Arc<SignInKit>,
+    /// TXT lookups for domain verification.
+    pub dns: Arc<crate::dns::Dns>,
 }
 
 /// What the sign-in pages need beside the store: keys derived from the

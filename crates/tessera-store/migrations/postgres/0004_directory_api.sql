@@ -1,6 +1,7 @@
 -- The directory API (postgres): the rest of a user's and a group's Graph
 -- properties, group owners, directory schema extensions and their values,
--- domain verification, the user's session cut-off, and the indexes
+-- domains added by several tenants and verified by one, the user's
+-- session cut-off, and the indexes
 -- $filter and $orderby use. Keep in step with ../sqlite/0004_directory_api.sql.
 
 ALTER TABLE users ADD COLUMN mail_nickname TEXT;
@@ -73,4 +74,22 @@ CREATE TABLE extension_values (
 );
 CREATE INDEX extension_values_lookup ON extension_values(tenant_id, name, value_key);
 
-ALTER TABLE domains ADD COLUMN verification_code TEXT;
+-- Domains: a name may be added (unverified) by several tenants, as in
+-- Entra, so no tenant can squat a name it does not control; only one
+-- tenant can hold it verified. The verification code is per tenant.
+CREATE TABLE domains_v2 (
+    name               TEXT NOT NULL,
+    tenant_id          TEXT NOT NULL REFERENCES tenants(id),
+    is_default         BOOLEAN NOT NULL,
+    is_initial         BOOLEAN NOT NULL,
+    is_verified        BOOLEAN NOT NULL,
+    created_at         BIGINT NOT NULL,
+    verification_code  TEXT,
+    PRIMARY KEY (tenant_id, name)
+);
+INSERT INTO domains_v2 (name, tenant_id, is_default, is_initial, is_verified, created_at)
+    SELECT name, tenant_id, is_default, is_initial, is_verified, created_at FROM domains;
+DROP TABLE domains;
+ALTER TABLE domains_v2 RENAME TO domains;
+CREATE UNIQUE INDEX domains_verified_name ON domains(name) WHERE is_verified;
+CREATE INDEX domains_name ON domains(name);

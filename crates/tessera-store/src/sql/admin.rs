@@ -135,7 +135,7 @@ macro_rules! impl_admin {
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| match $crate::StoreError::from(e) {
-                    $crate::StoreError::Conflict(_) => $crate::StoreError::Conflict("The domain name is already in use.".into()),
+                    $crate::StoreError::Conflict(_) => $crate::StoreError::Conflict("The organization has already added this domain.".into()),
                     other => other,
                 })?;
                 $crate::sql::log_change!(&mut tx, t, ObjectKind::Domain, ObjectId(t.0), ChangeType::Created, now, serde_json::json!({ "id": name }));
@@ -166,7 +166,13 @@ macro_rules! impl_admin {
                     .bind(&name)
                     .bind(true)
                     .execute(&mut *tx)
-                    .await?
+                    .await
+                    .map_err(|e| match $crate::StoreError::from(e) {
+                        $crate::StoreError::Conflict(_) => $crate::StoreError::Conflict(
+                            "Another organization has already verified this domain.".into(),
+                        ),
+                        other => other,
+                    })?
                     .rows_affected();
                 $crate::sql::expect_one(n)?;
                 $crate::sql::log_change!(&mut tx, t, ObjectKind::Domain, ObjectId(t.0), ChangeType::Updated, now, serde_json::json!({ "id": name, "isVerified": true }));

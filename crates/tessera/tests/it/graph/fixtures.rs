@@ -276,12 +276,11 @@ pub async fn user_with(
     }
 }
 
-/// The tenant's first domain name.
+/// The tenant's initial domain name.
 pub async fn domain(s: &TestServer) -> String {
     let t = s.running().tenant_id;
-    s.running().store.list_domains(t).await.unwrap()[0]
-        .name
-        .clone()
+    let domains = s.running().store.list_domains(t).await.unwrap();
+    domains.into_iter().find(|d| d.is_initial).unwrap().name
 }
 
 /// A valid new-user body.

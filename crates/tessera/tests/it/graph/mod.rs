@@ -4,6 +4,7 @@
 mod applications;
 mod authz;
 mod clients;
+mod domains;
 mod extensions;
 mod fixtures;
 mod grants;

@@ -65,8 +65,12 @@ async fn schemathesis_finds_no_server_errors(b: TestBackend) {
     let st = python.parent().unwrap().join("schemathesis");
     let url = s.url("/v1.0/$openapi.json");
     let auth = format!("Authorization: Bearer {}", g.token);
+    // schemathesis keeps a cache in its working directory: not in the tree.
+    let cwd = tempfile::tempdir().unwrap();
+    let dir = cwd.path().to_path_buf();
     let out = tokio::task::spawn_blocking(move || {
         std::process::Command::new(st)
+            .current_dir(dir)
             .args([
                 "run",
                 &url,
