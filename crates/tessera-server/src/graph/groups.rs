@@ -115,6 +115,58 @@ async fn find(s: &AppState, t: TenantId, key: &str) -> Result<Group, GraphError>
     found.ok_or_else(|| GraphError::not_found(key.chars().take(64).collect::<String>()))
 }
 
+/// Objects an expanded navigation property lists (Graph's limit).
+pub(super) const MAX_EXPANDED: u32 = 20;
+
+/// `rel`'s first [`MAX_EXPANDED`] objects, as an expanded property holds
+/// them (`@odata.type`, `id`, `displayName`).
+pub(super) async fn expanded(
+    s: &AppState,
+    t: TenantId,
+    rel: Relation,
+) -> Result<Value, GraphError> {
+    let page = s.store.related(t, rel, None, MAX_EXPANDED).await?;
+    let ids = |k: ObjectKind| -> Vec<ObjectId> {
+        page.iter().filter(|m| m.kind == k).map(|m| m.id).collect()
+    };
+    let users = s.store.users_by_ids(t, &ids(ObjectKind::User)).await?;
+    let groups = s.store.groups_by_ids(t, &ids(ObjectKind::Group)).await?;
+    let sps = s
+        .store
+        .service_principals_by_ids(t, &ids(ObjectKind::ServicePrincipal))
+        .await?;
+    let mut out = Vec::new();
+    for m in &page {
+        let (ty, name) = match m.kind {
+            ObjectKind::User => (
+                "user",
+                users
+                    .iter()
+                    .find(|u| u.id == m.id)
+                    .map(|u| u.display_name.clone()),
+            ),
+            ObjectKind::Group => (
+                "group",
+                groups
+                    .iter()
+                    .find(|g| g.id == m.id)
+                    .map(|g| g.display_name.clone()),
+            ),
+            ObjectKind::ServicePrincipal => (
+                "servicePrincipal",
+                sps.iter()
+                    .find(|p| p.id == m.id)
+                    .map(|p| p.display_name.clone()),
+            ),
+            _ => continue,
+        };
+        if let Some(name) = name {
+            out.push(serde_json::json!({ "@odata.type": format!("#microsoft.graph.{ty}"), "id": m.id, "displayName": name }));
+        }
+    }
+    Ok(Value::Array(out))
+}
+
 /// A page of a relation rendered as directory objects with `@odata.type`
 /// (fetching `top + 1` ids tells whether another page follows).
 pub(super) async fn directory_objects(
@@ -197,12 +249,15 @@ async fn list(
 ) -> Result<Json<Value>, GraphError> {
     caller.require(Op::ReadGroups)?;
     let l = Listing::parse(&uri, &headers)?;
+    let expand = l.expansions(&["members", "owners"], "group")?;
     let declared = extensions::declared(&s, caller.tenant, "Group").await?;
     let q = l.store_query(&s, extensions::filterable(&declared))?;
     let page = s.store.query_groups(caller.tenant, &q).await?;
     let mut value = Vec::with_capacity(page.items.len());
     for g in &page.items {
-        value.push(full(&s, caller.tenant, g, &l.opts.select, &declared).await?);
+        let mut v = full(&s, caller.tenant, g, &l.opts.select, &declared).await?;
+        expand_into(&s, caller.tenant, g.id, expand.as_deref(), &mut v).await?;
+        value.push(v);
     }
     Ok(Json(query::collection(
         query::context(&s, "groups", &l.opts.select),
@@ -247,12 +302,33 @@ async fn get_one(
 ) -> Result<Json<Value>, GraphError> {
     caller.require(Op::ReadGroups)?;
     let l = Listing::parse(&uri, &headers)?;
+    let expand = l.expansions(&["members", "owners"], "group")?;
     let g = find(&s, caller.tenant, &id).await?;
     let declared = extensions::declared(&s, caller.tenant, "Group").await?;
+    let mut v = full(&s, caller.tenant, &g, &l.opts.select, &declared).await?;
+    expand_into(&s, caller.tenant, g.id, expand.as_deref(), &mut v).await?;
     Ok(Json(query::entity(
         query::context(&s, "groups", &l.opts.select),
-        full(&s, caller.tenant, &g, &l.opts.select, &declared).await?,
+        v,
     )))
+}
+
+async fn expand_into(
+    s: &AppState,
+    t: TenantId,
+    id: ObjectId,
+    expand: Option<&str>,
+    v: &mut Value,
+) -> Result<(), GraphError> {
+    let rel = match expand {
+        Some("members") => Relation::Members(id),
+        Some("owners") => Relation::Owners(id),
+        _ => return Ok(()),
+    };
+    if let Some(name) = expand {
+        v[name] = expanded(s, t, rel).await?;
+    }
+    Ok(())
 }
 
 fn apply(g: &mut Group, body: &Map<String, Value>, creating: bool) -> Result<(), GraphError> {

@@ -55,7 +55,15 @@ impl Listing {
                 "$count is only supported with the 'ConsistencyLevel: eventual' header.",
             ));
         }
-        if !opts.expand.is_empty() {
+        // $expand is offered where Graph offers it on these resources: a
+        // user or group, single or listed (the handler names which
+        // properties); everywhere else it is refused, not ignored.
+        let segs: Vec<&str> = uri.path().trim_start_matches("/v1.0/").split('/').collect();
+        let expandable = matches!(
+            segs.as_slice(),
+            ["users" | "groups"] | ["users" | "groups", _]
+        ) && !segs.iter().any(|s| s.starts_with('$'));
+        if !opts.expand.is_empty() && !expandable {
             return Err(GraphError::bad_request(
                 "Request_BadRequest",
                 "$expand is not supported on this resource.",
@@ -120,6 +128,27 @@ impl Listing {
             self.path,
             q.finish()
         )
+    }
+
+    /// The `$expand`ed navigation properties, each one of `allowed` (at
+    /// most one, as Graph allows on directory objects).
+    pub fn expansions(
+        &self,
+        allowed: &[&str],
+        type_name: &str,
+    ) -> Result<Option<String>, GraphError> {
+        match self.opts.expand.as_slice() {
+            [] => Ok(None),
+            [one] if allowed.contains(&one.as_str()) => Ok(Some(one.clone())),
+            [one] => Err(GraphError::bad_request(
+                "BadRequest",
+                format!("Parsing OData Select and Expand failed: Could not find a navigation property named '{one}' on type 'microsoft.graph.{type_name}' that can be expanded."),
+            )),
+            _ => Err(GraphError::bad_request(
+                "Request_BadRequest",
+                "Only one navigation property can be expanded at a time.",
+            )),
+        }
     }
 
     /// A page of a relation (paged by id only): filters and sorting are

@@ -130,12 +130,18 @@ async fn list(
 ) -> Result<Json<Value>, GraphError> {
     caller.require(Op::ReadUsers)?;
     let l = Listing::parse(&uri, &headers)?;
+    let expand = l.expansions(&["memberOf"], "user")?;
     let declared = extensions::declared(&s, caller.tenant, "User").await?;
     let q = l.store_query(&s, extensions::filterable(&declared))?;
     let page = s.store.query_users(caller.tenant, &q).await?;
     let mut value = Vec::with_capacity(page.items.len());
     for u in &page.items {
-        value.push(full(&s, caller.tenant, u, &l.opts.select, &declared).await?);
+        let mut v = full(&s, caller.tenant, u, &l.opts.select, &declared).await?;
+        if expand.is_some() {
+            v["memberOf"] =
+                super::groups::expanded(&s, caller.tenant, Relation::MemberOf(u.id)).await?;
+        }
+        value.push(v);
     }
     Ok(Json(query::collection(
         query::context(&s, "users", &l.opts.select),
@@ -187,10 +193,16 @@ async fn get_one(
         caller.require(Op::ReadUsers)?;
     }
     let u = u?;
+    let expand = l.expansions(&["memberOf"], "user")?;
     let declared = extensions::declared(&s, caller.tenant, "User").await?;
+    let mut v = full(&s, caller.tenant, &u, &l.opts.select, &declared).await?;
+    if expand.is_some() {
+        v["memberOf"] =
+            super::groups::expanded(&s, caller.tenant, Relation::MemberOf(u.id)).await?;
+    }
     Ok(Json(query::entity(
         query::context(&s, "users", &l.opts.select),
-        full(&s, caller.tenant, &u, &l.opts.select, &declared).await?,
+        v,
     )))
 }
 

@@ -85,6 +85,46 @@ async fn groups_members_and_nesting(b: TestBackend) {
     want.sort();
     assert_eq!(ids(&tmo), want);
 
+    // $expand where Graph offers it: a group's members and owners, a
+    // user's memberOf; nothing else.
+    let (st, e) = g
+        .get(&format!(
+            "/v1.0/groups/{outer}?$expand=members&$select=id,displayName"
+        ))
+        .await;
+    assert_eq!(st, 200, "{e}");
+    let mut got: Vec<String> = e["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap().to_string())
+        .collect();
+    got.sort();
+    let mut want = vec![inner.clone(), u2.clone()];
+    want.sort();
+    assert_eq!(got, want);
+    let (_, e) = g.get(&format!("/v1.0/users/{u1}?$expand=memberOf")).await;
+    assert_eq!(e["memberOf"][0]["id"], inner.as_str());
+    assert_eq!(e["memberOf"][0]["@odata.type"], "#microsoft.graph.group");
+    let (st, l) = g.get("/v1.0/groups?$expand=owners&$select=id").await;
+    assert_eq!(st, 200);
+    assert!(
+        l["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|v| v["owners"].is_array()),
+        "{l}"
+    );
+    for bad in [
+        format!("/v1.0/groups/{outer}?$expand=manager"),
+        format!("/v1.0/groups/{outer}?$expand=members,owners"),
+        format!("/v1.0/groups/{outer}/members?$expand=memberOf"),
+        "/v1.0/applications?$expand=owners".to_string(),
+    ] {
+        assert_eq!(g.get(&bad).await.0, 400, "{bad}");
+    }
+
     // Loops: a group in itself, and outer under inner.
     for (grp, member) in [(&inner, &inner), (&inner, &outer)] {
         let (p, body) = add(grp, member);
