@@ -71,6 +71,41 @@ async fn assignments_take_effect_in_tokens(b: TestBackend) {
         .await;
     assert_eq!(st, 404);
 
+    // Alternate-key addressing, as the SDKs use it.
+    let (st, by_app) = g
+        .get(&format!(
+            "/v1.0/servicePrincipals(appId='{api_id}')?$select=id"
+        ))
+        .await;
+    assert_eq!(
+        (st, by_app["id"].as_str()),
+        (200, Some(api_sp.as_str())),
+        "{by_app}"
+    );
+    let (st, by_app) = g
+        .get(&format!(
+            "/v1.0/servicePrincipals(appId=%27{api_id}%27)/appRoleAssignedTo"
+        ))
+        .await;
+    assert_eq!(st, 200, "{by_app}");
+    let (st, app) = g
+        .get(&format!(
+            "/v1.0/applications(appId='{api_id}')?$select=displayName"
+        ))
+        .await;
+    assert_eq!((st, app["displayName"].as_str()), (200, Some("Ledger API")));
+    assert_eq!(
+        g.get("/v1.0/servicePrincipals(appId='00000000-0000-0000-0000-00000000beef')")
+            .await
+            .0,
+        404
+    );
+    assert_eq!(g.get("/v1.0/servicePrincipals(appId='nope')").await.0, 400);
+    assert_eq!(
+        g.get(&format!("/v1.0/groups(appId='{api_id}')")).await.0,
+        400
+    );
+
     let scope = format!("api://{api_id}/.default");
     let before = client_credentials(&s, &client_id, &client_secret, &scope).await;
     let claims = crate::signin::fixtures::jwt_claims(before["access_token"].as_str().unwrap());
