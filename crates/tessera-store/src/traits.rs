@@ -634,6 +634,43 @@ pub trait AdminStore: Send + Sync {
         t: TenantId,
         object: ObjectId,
     ) -> StoreResult<Vec<(String, serde_json::Value)>>;
+    /// Creates the user with its extension values, in one transaction.
+    async fn create_user_with(
+        &self,
+        t: TenantId,
+        user: &NewUser,
+        ext: &[ExtensionWrite],
+        now: OffsetDateTime,
+    ) -> StoreResult<User>;
+    /// Writes the user's properties, new password hash (if any) and
+    /// extension values in one transaction: all or nothing.
+    async fn update_user_with(
+        &self,
+        t: TenantId,
+        user: &User,
+        password_hash: Option<&str>,
+        ext: &[ExtensionWrite],
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    /// Creates the group with its first members, owners and extension
+    /// values in one transaction (`members@odata.bind` on create).
+    #[allow(clippy::too_many_arguments)]
+    async fn create_group_with(
+        &self,
+        t: TenantId,
+        group: &Group,
+        members: &[Member],
+        owners: &[Member],
+        ext: &[ExtensionWrite],
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    async fn update_group_with(
+        &self,
+        t: TenantId,
+        group: &Group,
+        ext: &[ExtensionWrite],
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
 }
 
 /// Listings for the directory API: filtered, sorted, keyset-paged.

@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
 use axum::{Json, Router};
 use serde_json::{Map, Value};
-use tessera_model::{Clock, ObjectId, ObjectKind, TenantId};
+use tessera_model::{Clock, ObjectId, TenantId};
 use tessera_store::{ExtensionProperty, ExtensionWrite};
 
 pub fn routes() -> Router<AppState> {
@@ -272,22 +272,5 @@ pub async fn attach(
             .unwrap_or(Value::Null);
         v[w.as_str()] = val;
     }
-    Ok(())
-}
-
-/// Writes the values in one transaction, logged as an update of the object.
-pub async fn write(
-    s: &AppState,
-    t: TenantId,
-    id: ObjectId,
-    kind: ObjectKind,
-    values: &[ExtensionWrite],
-) -> Result<(), GraphError> {
-    if values.is_empty() {
-        return Ok(());
-    }
-    s.store
-        .set_extension_values(t, id, kind, values, SystemClock.now())
-        .await?;
     Ok(())
 }

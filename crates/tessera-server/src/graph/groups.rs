@@ -446,37 +446,21 @@ async fn create(
     let ext = extensions::values_in(&body, &declared, "group")?;
     let members = binds(&body, "members@odata.bind")?;
     let owners = binds(&body, "owners@odata.bind")?;
-    // Resolve every reference before writing anything.
-    let mut resolved = Vec::new();
-    for (id, owner) in members
-        .iter()
-        .map(|m| (*m, false))
-        .chain(owners.iter().map(|o| (*o, true)))
-    {
+    // Resolve every reference, then write the group, its links and its
+    // extension values in one transaction.
+    let mut resolve = Vec::new();
+    for id in members.iter().chain(owners.iter()) {
         let kind = s
             .store
-            .object_kind(caller.tenant, id)
+            .object_kind(caller.tenant, *id)
             .await?
             .ok_or_else(|| GraphError::not_found(id))?;
-        resolved.push((Member { id, kind }, owner));
+        resolve.push(Member { id: *id, kind });
     }
-    s.store.create_group(caller.tenant, &g, now).await?;
-    if let Err(e) = extensions::write(&s, caller.tenant, g.id, ObjectKind::Group, &ext).await {
-        let _ = s.store.delete_group(caller.tenant, g.id, now).await;
-        return Err(e);
-    }
-    for (m, owner) in resolved {
-        let r = if owner {
-            s.store.add_group_owner(caller.tenant, g.id, m, now).await
-        } else {
-            s.store.add_group_member(caller.tenant, g.id, m, now).await
-        };
-        if let Err(e) = r {
-            // Not one transaction: undo the group so nothing stays half made.
-            let _ = s.store.delete_group(caller.tenant, g.id, now).await;
-            return Err(e.into());
-        }
-    }
+    let (m, o) = resolve.split_at(members.len());
+    s.store
+        .create_group_with(caller.tenant, &g, m, o, &ext, now)
+        .await?;
     let v = query::entity(query::context(&s, "groups", &[]), render(&g, &[])?);
     Ok((StatusCode::CREATED, Json(v)).into_response())
 }
@@ -494,9 +478,8 @@ async fn update(
     apply(&mut g, &body, false)?;
     let declared = extensions::declared(&s, caller.tenant, "Group").await?;
     let ext = extensions::values_in(&body, &declared, "group")?;
-    extensions::write(&s, caller.tenant, g.id, ObjectKind::Group, &ext).await?;
     s.store
-        .update_group(caller.tenant, &g, SystemClock.now())
+        .update_group_with(caller.tenant, &g, &ext, SystemClock.now())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Map, Value};
-use tessera_model::{Clock, NewUser, ObjectId, ObjectKind, TenantId, User, UserProfile};
+use tessera_model::{Clock, NewUser, ObjectId, TenantId, User, UserProfile};
 use tessera_store::{ExtensionProperty, Relation};
 
 pub fn routes() -> Router<AppState> {
@@ -457,9 +457,10 @@ async fn create(
         profile: u.profile,
         force_change_password: w.force_change,
     };
-    let created = s.store.create_user(caller.tenant, &new, now).await?;
-    // A new user holds no values yet, so this write cannot hit the limit.
-    extensions::write(&s, caller.tenant, created.id, ObjectKind::User, &ext).await?;
+    let created = s
+        .store
+        .create_user_with(caller.tenant, &new, &ext, now)
+        .await?;
     let mut v = render(
         &created,
         &KNOWN.iter().map(|k| k.to_string()).collect::<Vec<_>>(),
@@ -498,21 +499,16 @@ async fn update(
     let declared = extensions::declared(&s, caller.tenant, "User").await?;
     let ext = extensions::values_in(&body, &declared, "user")?;
     let now = SystemClock.now();
-    // The password is hashed before anything is written, so a refused
-    // password leaves the profile unchanged too.
+    // The password is hashed (and checked) before anything is written.
     let hash = match w.password {
         Some(p) => Some(hash_password(&s, p).await?),
         None => None,
     };
-    // Extension values first: their write is the one that can still be
-    // refused (the 100-value limit), and it is one transaction of its own.
-    extensions::write(&s, caller.tenant, u.id, ObjectKind::User, &ext).await?;
-    s.store.update_user(caller.tenant, &u, now).await?;
-    if let Some(h) = hash {
-        s.store
-            .set_user_password_hash(caller.tenant, u.id, &h, now)
-            .await?;
-    }
+    // One transaction: properties, password and extension values (whose
+    // 100-value limit is checked inside it) are written together or not at all.
+    s.store
+        .update_user_with(caller.tenant, &u, hash.as_deref(), &ext, now)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -8,6 +8,54 @@ pub(crate) const MAX_EXTENSION_VALUES: i64 = 100;
 macro_rules! impl_admin {
     ($store:ty, $db:ty) => {
         impl $store {
+            /// Sets or clears extension values inside the caller's
+            /// transaction, refusing more than the limit per object.
+            async fn tx_set_extension_values(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                t: tessera_model::TenantId,
+                object: tessera_model::ObjectId,
+                kind: tessera_model::ObjectKind,
+                values: &[$crate::ExtensionWrite],
+                now: time::OffsetDateTime,
+            ) -> $crate::StoreResult<()> {
+                use tessera_model::*;
+                if values.is_empty() {
+                    return Ok(());
+                }
+                let mut detail = serde_json::Map::new();
+                for (name, v) in values {
+                    sqlx::query("DELETE FROM extension_values WHERE tenant_id = $1 AND object_id = $2 AND name = $3")
+                        .bind(t.to_string())
+                        .bind(object.to_string())
+                        .bind(name)
+                        .execute(&mut **tx)
+                        .await?;
+                    if let Some((value, key)) = v {
+                        sqlx::query("INSERT INTO extension_values (tenant_id, object_id, name, value, value_key) VALUES ($1, $2, $3, $4, $5)")
+                            .bind(t.to_string())
+                            .bind(object.to_string())
+                            .bind(name)
+                            .bind(value.to_string())
+                            .bind(key)
+                            .execute(&mut **tx)
+                            .await?;
+                    }
+                    detail.insert(name.clone(), v.as_ref().map(|(v, _)| v.clone()).unwrap_or(serde_json::Value::Null));
+                }
+                let row = sqlx::query("SELECT COUNT(*) AS n FROM extension_values WHERE tenant_id = $1 AND object_id = $2")
+                    .bind(t.to_string())
+                    .bind(object.to_string())
+                    .fetch_one(&mut **tx)
+                    .await?;
+                if $crate::sql::Get::int(&row, "n")? > $crate::sql::admin::MAX_EXTENSION_VALUES {
+                    return Err($crate::StoreError::InvalidInput(format!(
+                        "An object can hold at most {} extension values.", $crate::sql::admin::MAX_EXTENSION_VALUES
+                    )));
+                }
+                $crate::sql::log_change!(tx, t, kind, object, ChangeType::Updated, now, serde_json::Value::Object(detail));
+                Ok(())
+            }
+
             /// Runs `sql` with `$1 = tenant, $2 = id`; `NotFound` when no row changed.
             async fn tx_by_id(
                 tx: &mut sqlx::Transaction<'static, $db>,
@@ -286,42 +334,61 @@ macro_rules! impl_admin {
                 values: &[$crate::ExtensionWrite],
                 now: time::OffsetDateTime,
             ) -> $crate::StoreResult<()> {
-                use tessera_model::*;
                 if values.is_empty() {
                     return Ok(());
                 }
                 let mut tx = self.begin_write().await?;
-                let mut detail = serde_json::Map::new();
-                for (name, v) in values {
-                    sqlx::query("DELETE FROM extension_values WHERE tenant_id = $1 AND object_id = $2 AND name = $3")
-                        .bind(t.to_string())
-                        .bind(object.to_string())
-                        .bind(name)
-                        .execute(&mut *tx)
-                        .await?;
-                    if let Some((value, key)) = v {
-                        sqlx::query("INSERT INTO extension_values (tenant_id, object_id, name, value, value_key) VALUES ($1, $2, $3, $4, $5)")
-                            .bind(t.to_string())
-                            .bind(object.to_string())
-                            .bind(name)
-                            .bind(value.to_string())
-                            .bind(key)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                    detail.insert(name.clone(), v.as_ref().map(|(v, _)| v.clone()).unwrap_or(serde_json::Value::Null));
+                Self::tx_set_extension_values(&mut tx, t, object, kind, values, now).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn create_user_with(&self, t: tessera_model::TenantId, u: &tessera_model::NewUser, ext: &[$crate::ExtensionWrite], now: time::OffsetDateTime) -> $crate::StoreResult<tessera_model::User> {
+                let mut tx = self.begin_write().await?;
+                let user = Self::tx_create_user(&mut tx, t, u, now).await?;
+                Self::tx_set_extension_values(&mut tx, t, u.id, tessera_model::ObjectKind::User, ext, now).await?;
+                tx.commit().await?;
+                Ok(user)
+            }
+
+            async fn update_user_with(&self, t: tessera_model::TenantId, u: &tessera_model::User, password_hash: Option<&str>, ext: &[$crate::ExtensionWrite], now: time::OffsetDateTime) -> $crate::StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                Self::tx_update_user(&mut tx, t, u, now).await?;
+                if let Some(h) = password_hash {
+                    Self::tx_set_password_hash(&mut tx, t, u.id, h, now).await?;
                 }
-                let row = sqlx::query("SELECT COUNT(*) AS n FROM extension_values WHERE tenant_id = $1 AND object_id = $2")
-                    .bind(t.to_string())
-                    .bind(object.to_string())
-                    .fetch_one(&mut *tx)
-                    .await?;
-                if $crate::sql::Get::int(&row, "n")? > $crate::sql::admin::MAX_EXTENSION_VALUES {
-                    return Err($crate::StoreError::InvalidInput(format!(
-                        "An object can hold at most {} extension values.", $crate::sql::admin::MAX_EXTENSION_VALUES
-                    )));
+                Self::tx_set_extension_values(&mut tx, t, u.id, tessera_model::ObjectKind::User, ext, now).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn create_group_with(
+                &self,
+                t: tessera_model::TenantId,
+                g: &tessera_model::Group,
+                members: &[tessera_model::Member],
+                owners: &[tessera_model::Member],
+                ext: &[$crate::ExtensionWrite],
+                now: time::OffsetDateTime,
+            ) -> $crate::StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                Self::tx_lock_tenant(&mut tx, t).await?;
+                Self::tx_create_group(&mut tx, t, g, now).await?;
+                for m in members {
+                    Self::tx_add_link(&mut tx, t, g.id, *m, false, now).await?;
                 }
-                $crate::sql::log_change!(&mut tx, t, kind, object, ChangeType::Updated, now, serde_json::Value::Object(detail));
+                for o in owners {
+                    Self::tx_add_link(&mut tx, t, g.id, *o, true, now).await?;
+                }
+                Self::tx_set_extension_values(&mut tx, t, g.id, tessera_model::ObjectKind::Group, ext, now).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn update_group_with(&self, t: tessera_model::TenantId, g: &tessera_model::Group, ext: &[$crate::ExtensionWrite], now: time::OffsetDateTime) -> $crate::StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                Self::tx_update_group(&mut tx, t, g, now).await?;
+                Self::tx_set_extension_values(&mut tx, t, g.id, tessera_model::ObjectKind::Group, ext, now).await?;
                 tx.commit().await?;
                 Ok(())
             }

@@ -131,6 +131,220 @@ macro_rules! impl_directory {
                 Ok(())
             }
 
+            async fn tx_update_user(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                t: tessera_model::TenantId,
+                u: &tessera_model::User,
+                now: time::OffsetDateTime,
+            ) -> $crate::StoreResult<()> {
+                use tessera_model::*;
+                let p = &u.profile;
+                let n = sqlx::query(
+                    "UPDATE users SET user_principal_name = $3, upn_key = $4, display_name = $5, given_name = $6, \
+                     surname = $7, mail = $8, account_enabled = $9, updated_at = $10, mail_nickname = $11, \
+                     job_title = $12, department = $13, office_location = $14, mobile_phone = $15, usage_location = $16, \
+                     employee_id = $17, company_name = $18, city = $19, country = $20, preferred_language = $21, \
+                     user_type = $22, other_mails = $23, business_phones = $24 WHERE tenant_id = $1 AND id = $2",
+                )
+                .bind(t.to_string())
+                .bind(u.id.to_string())
+                .bind(&u.user_principal_name)
+                .bind($crate::sql::upn_key(&u.user_principal_name))
+                .bind(&u.display_name)
+                .bind(&u.given_name)
+                .bind(&u.surname)
+                .bind(&u.mail)
+                .bind(u.account_enabled)
+                .bind(to_millis(now))
+                .bind(&p.mail_nickname)
+                .bind(&p.job_title)
+                .bind(&p.department)
+                .bind(&p.office_location)
+                .bind(&p.mobile_phone)
+                .bind(&p.usage_location)
+                .bind(&p.employee_id)
+                .bind(&p.company_name)
+                .bind(&p.city)
+                .bind(&p.country)
+                .bind(&p.preferred_language)
+                .bind(&p.user_type)
+                .bind($crate::sql::to_json(&p.other_mails)?)
+                .bind($crate::sql::to_json(&p.business_phones)?)
+                .execute(&mut **tx)
+                .await
+                .map_err(|e| match $crate::StoreError::from(e) {
+                    $crate::StoreError::Conflict(_) => $crate::StoreError::Conflict(
+                        "Another object with the same value for property userPrincipalName already exists.".into(),
+                    ),
+                    other => other,
+                })?
+                .rows_affected();
+                $crate::sql::expect_one(n)?;
+                $crate::sql::log_change!(tx, t, ObjectKind::User, u.id, ChangeType::Updated, now, u);
+                Ok(())
+            }
+
+            async fn tx_set_password_hash(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                t: tessera_model::TenantId,
+                id: tessera_model::ObjectId,
+                phc: &str,
+                now: time::OffsetDateTime,
+            ) -> $crate::StoreResult<()> {
+                use tessera_model::*;
+                let n = sqlx::query(
+                    "UPDATE users SET password_hash = $3, password_changed_at = $4, updated_at = $4 WHERE tenant_id = $1 AND id = $2",
+                )
+                .bind(t.to_string())
+                .bind(id.to_string())
+                .bind(phc)
+                .bind(to_millis(now))
+                .execute(&mut **tx)
+                .await?
+                .rows_affected();
+                $crate::sql::expect_one(n)?;
+                $crate::sql::log_change!(tx, t, ObjectKind::User, id, ChangeType::Updated, now, serde_json::json!({ "passwordProfile": "changed" }));
+                Ok(())
+            }
+
+            async fn tx_create_group(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                t: tessera_model::TenantId,
+                g: &tessera_model::Group,
+                now: time::OffsetDateTime,
+            ) -> $crate::StoreResult<()> {
+                use tessera_model::*;
+                if g.display_name.trim().is_empty() {
+                    return Err($crate::StoreError::InvalidInput("displayName is required".into()));
+                }
+                sqlx::query(
+                    "INSERT INTO directory_groups (tenant_id, id, display_name, description, mail_nickname, \
+                     security_enabled, mail_enabled, created_at, updated_at, group_types, visibility, mail) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11)",
+                )
+                .bind(t.to_string())
+                .bind(g.id.to_string())
+                .bind(&g.display_name)
+                .bind(&g.description)
+                .bind(&g.mail_nickname)
+                .bind(g.security_enabled)
+                .bind(g.mail_enabled)
+                .bind(to_millis(now))
+                .bind($crate::sql::to_json(&g.group_types)?)
+                .bind(&g.visibility)
+                .bind(&g.mail)
+                .execute(&mut **tx)
+                .await?;
+                $crate::sql::log_change!(tx, t, ObjectKind::Group, g.id, ChangeType::Created, now, g);
+                Ok(())
+            }
+
+            async fn tx_update_group(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                t: tessera_model::TenantId,
+                g: &tessera_model::Group,
+                now: time::OffsetDateTime,
+            ) -> $crate::StoreResult<()> {
+                use tessera_model::*;
+                if g.display_name.trim().is_empty() {
+                    return Err($crate::StoreError::InvalidInput("displayName is required".into()));
+                }
+                let n = sqlx::query(
+                    "UPDATE directory_groups SET display_name = $3, description = $4, mail_nickname = $5, \
+                     security_enabled = $6, mail_enabled = $7, group_types = $8, visibility = $9, mail = $10, \
+                     updated_at = $11 WHERE tenant_id = $1 AND id = $2",
+                )
+                .bind(t.to_string())
+                .bind(g.id.to_string())
+                .bind(&g.display_name)
+                .bind(&g.description)
+                .bind(&g.mail_nickname)
+                .bind(g.security_enabled)
+                .bind(g.mail_enabled)
+                .bind($crate::sql::to_json(&g.group_types)?)
+                .bind(&g.visibility)
+                .bind(&g.mail)
+                .bind(to_millis(now))
+                .execute(&mut **tx)
+                .await?
+                .rows_affected();
+                $crate::sql::expect_one(n)?;
+                $crate::sql::log_change!(tx, t, ObjectKind::Group, g.id, ChangeType::Updated, now, g);
+                Ok(())
+            }
+
+            /// Adds a direct member or owner row (`owner`) after checking the
+            /// group and the object exist (and, for a group member, that no
+            /// membership loop closes).
+            async fn tx_add_link(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                t: tessera_model::TenantId,
+                group: tessera_model::ObjectId,
+                m: tessera_model::Member,
+                owner: bool,
+                now: time::OffsetDateTime,
+            ) -> $crate::StoreResult<()> {
+                use tessera_model::*;
+                let table = match (m.kind, owner) {
+                    (ObjectKind::User, _) => "users",
+                    (ObjectKind::Group, false) => "directory_groups",
+                    (ObjectKind::ServicePrincipal, _) => "service_principals",
+                    (_, false) => return Err($crate::StoreError::InvalidReference("only users, groups and service principals can be members".into())),
+                    (_, true) => return Err($crate::StoreError::InvalidReference("only users and service principals can own groups".into())),
+                };
+                let exists = |tbl: &str| format!("SELECT 1 AS one FROM {tbl} WHERE tenant_id = $1 AND id = $2");
+                if sqlx::query(&exists("directory_groups")).bind(t.to_string()).bind(group.to_string()).fetch_optional(&mut **tx).await?.is_none() {
+                    return Err($crate::StoreError::NotFound);
+                }
+                if sqlx::query(&exists(table)).bind(t.to_string()).bind(m.id.to_string()).fetch_optional(&mut **tx).await?.is_none() {
+                    return Err($crate::StoreError::InvalidReference(if owner { "the owner does not exist" } else { "the member does not exist" }.into()));
+                }
+                if !owner && m.kind == ObjectKind::Group {
+                    // Adding `m` under `group` closes a loop if `group` is
+                    // `m` itself or already (transitively) inside it.
+                    let looped = group == m.id
+                        || sqlx::query(
+                            "WITH RECURSIVE inside(id) AS ( \
+                               SELECT member_id FROM group_members WHERE tenant_id = $1 AND group_id = $2 \
+                               UNION SELECT gm.member_id FROM group_members gm JOIN inside i ON gm.group_id = i.id \
+                               WHERE gm.tenant_id = $1) \
+                             SELECT 1 AS one FROM inside WHERE id = $3",
+                        )
+                        .bind(t.to_string())
+                        .bind(m.id.to_string())
+                        .bind(group.to_string())
+                        .fetch_optional(&mut **tx)
+                        .await?
+                        .is_some();
+                    if looped {
+                        return Err($crate::StoreError::InvalidReference("adding this member would create a membership loop".into()));
+                    }
+                }
+                let sql = if owner {
+                    "INSERT INTO group_owners (tenant_id, group_id, owner_id, owner_kind, created_at) VALUES ($1, $2, $3, $4, $5)"
+                } else {
+                    "INSERT INTO group_members (tenant_id, group_id, member_id, member_kind, created_at) VALUES ($1, $2, $3, $4, $5)"
+                };
+                sqlx::query(sql)
+                    .bind(t.to_string())
+                    .bind(group.to_string())
+                    .bind(m.id.to_string())
+                    .bind(m.kind.as_str())
+                    .bind(to_millis(now))
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(|e| match $crate::StoreError::from(e) {
+                        $crate::StoreError::Conflict(_) => $crate::StoreError::Conflict(
+                            if owner { "the object is already an owner" } else { "the object is already a member" }.into(),
+                        ),
+                        other => other,
+                    })?;
+                let key = if owner { "owners@delta" } else { "members@delta" };
+                $crate::sql::log_change!(tx, t, ObjectKind::Group, group, ChangeType::Updated, now,
+                    serde_json::json!({ key: [{ "id": m.id, "@odata.type": m.kind.as_str() }] }));
+                Ok(())
+            }
+
             /// Serialises writes that must not interleave within a tenant
             /// (nested-group edits): a row lock on PostgreSQL, a no-op cost on
             /// SQLite, whose writer is already single.
@@ -301,51 +515,8 @@ macro_rules! impl_directory {
             }
 
             async fn update_user(&self, t: tessera_model::TenantId, u: &tessera_model::User, now: time::OffsetDateTime) -> $crate::StoreResult<()> {
-                use tessera_model::*;
                 let mut tx = self.begin_write().await?;
-                let p = &u.profile;
-                let n = sqlx::query(
-                    "UPDATE users SET user_principal_name = $3, upn_key = $4, display_name = $5, given_name = $6, \
-                     surname = $7, mail = $8, account_enabled = $9, updated_at = $10, mail_nickname = $11, \
-                     job_title = $12, department = $13, office_location = $14, mobile_phone = $15, usage_location = $16, \
-                     employee_id = $17, company_name = $18, city = $19, country = $20, preferred_language = $21, \
-                     user_type = $22, other_mails = $23, business_phones = $24 WHERE tenant_id = $1 AND id = $2",
-                )
-                .bind(t.to_string())
-                .bind(u.id.to_string())
-                .bind(&u.user_principal_name)
-                .bind($crate::sql::upn_key(&u.user_principal_name))
-                .bind(&u.display_name)
-                .bind(&u.given_name)
-                .bind(&u.surname)
-                .bind(&u.mail)
-                .bind(u.account_enabled)
-                .bind(to_millis(now))
-                .bind(&p.mail_nickname)
-                .bind(&p.job_title)
-                .bind(&p.department)
-                .bind(&p.office_location)
-                .bind(&p.mobile_phone)
-                .bind(&p.usage_location)
-                .bind(&p.employee_id)
-                .bind(&p.company_name)
-                .bind(&p.city)
-                .bind(&p.country)
-                .bind(&p.preferred_language)
-                .bind(&p.user_type)
-                .bind($crate::sql::to_json(&p.other_mails)?)
-                .bind($crate::sql::to_json(&p.business_phones)?)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| match $crate::StoreError::from(e) {
-                    $crate::StoreError::Conflict(_) => $crate::StoreError::Conflict(
-                        "Another object with the same value for property userPrincipalName already exists.".into(),
-                    ),
-                    other => other,
-                })?
-                .rows_affected();
-                $crate::sql::expect_one(n)?;
-                $crate::sql::log_change!(&mut tx, t, ObjectKind::User, u.id, ChangeType::Updated, now, u);
+                Self::tx_update_user(&mut tx, t, u, now).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -388,20 +559,8 @@ macro_rules! impl_directory {
             }
 
             async fn set_user_password_hash(&self, t: tessera_model::TenantId, id: tessera_model::ObjectId, phc: &str, now: time::OffsetDateTime) -> $crate::StoreResult<()> {
-                use tessera_model::*;
                 let mut tx = self.begin_write().await?;
-                let n = sqlx::query(
-                    "UPDATE users SET password_hash = $3, password_changed_at = $4, updated_at = $4 WHERE tenant_id = $1 AND id = $2",
-                )
-                .bind(t.to_string())
-                .bind(id.to_string())
-                .bind(phc)
-                .bind(to_millis(now))
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                $crate::sql::expect_one(n)?;
-                $crate::sql::log_change!(&mut tx, t, ObjectKind::User, id, ChangeType::Updated, now, serde_json::json!({ "passwordProfile": "changed" }));
+                Self::tx_set_password_hash(&mut tx, t, id, phc, now).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -460,30 +619,8 @@ macro_rules! impl_directory {
         #[async_trait::async_trait]
         impl $crate::GroupStore for $store {
             async fn create_group(&self, t: tessera_model::TenantId, g: &tessera_model::Group, now: time::OffsetDateTime) -> $crate::StoreResult<()> {
-                use tessera_model::*;
-                if g.display_name.trim().is_empty() {
-                    return Err($crate::StoreError::InvalidInput("displayName is required".into()));
-                }
                 let mut tx = self.begin_write().await?;
-                sqlx::query(
-                    "INSERT INTO directory_groups (tenant_id, id, display_name, description, mail_nickname, \
-                     security_enabled, mail_enabled, created_at, updated_at, group_types, visibility, mail) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11)",
-                )
-                .bind(t.to_string())
-                .bind(g.id.to_string())
-                .bind(&g.display_name)
-                .bind(&g.description)
-                .bind(&g.mail_nickname)
-                .bind(g.security_enabled)
-                .bind(g.mail_enabled)
-                .bind(to_millis(now))
-                .bind($crate::sql::to_json(&g.group_types)?)
-                .bind(&g.visibility)
-                .bind(&g.mail)
-                .execute(&mut *tx)
-                .await?;
-                $crate::sql::log_change!(&mut tx, t, ObjectKind::Group, g.id, ChangeType::Created, now, g);
+                Self::tx_create_group(&mut tx, t, g, now).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -523,65 +660,15 @@ macro_rules! impl_directory {
             }
 
             async fn update_group(&self, t: tessera_model::TenantId, g: &tessera_model::Group, now: time::OffsetDateTime) -> $crate::StoreResult<()> {
-                use tessera_model::*;
-                if g.display_name.trim().is_empty() {
-                    return Err($crate::StoreError::InvalidInput("displayName is required".into()));
-                }
                 let mut tx = self.begin_write().await?;
-                let n = sqlx::query(
-                    "UPDATE directory_groups SET display_name = $3, description = $4, mail_nickname = $5, \
-                     security_enabled = $6, mail_enabled = $7, group_types = $8, visibility = $9, mail = $10, \
-                     updated_at = $11 WHERE tenant_id = $1 AND id = $2",
-                )
-                .bind(t.to_string())
-                .bind(g.id.to_string())
-                .bind(&g.display_name)
-                .bind(&g.description)
-                .bind(&g.mail_nickname)
-                .bind(g.security_enabled)
-                .bind(g.mail_enabled)
-                .bind($crate::sql::to_json(&g.group_types)?)
-                .bind(&g.visibility)
-                .bind(&g.mail)
-                .bind(to_millis(now))
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                $crate::sql::expect_one(n)?;
-                $crate::sql::log_change!(&mut tx, t, ObjectKind::Group, g.id, ChangeType::Updated, now, g);
+                Self::tx_update_group(&mut tx, t, g, now).await?;
                 tx.commit().await?;
                 Ok(())
             }
 
             async fn add_group_owner(&self, t: tessera_model::TenantId, group: tessera_model::ObjectId, owner: tessera_model::Member, now: time::OffsetDateTime) -> $crate::StoreResult<()> {
-                use tessera_model::*;
-                let table = match owner.kind {
-                    ObjectKind::User => "users",
-                    ObjectKind::ServicePrincipal => "service_principals",
-                    _ => return Err($crate::StoreError::InvalidReference("only users and service principals can own groups".into())),
-                };
                 let mut tx = self.begin_write().await?;
-                let exists = |tbl: &str| format!("SELECT 1 AS one FROM {tbl} WHERE tenant_id = $1 AND id = $2");
-                if sqlx::query(&exists("directory_groups")).bind(t.to_string()).bind(group.to_string()).fetch_optional(&mut *tx).await?.is_none() {
-                    return Err($crate::StoreError::NotFound);
-                }
-                if sqlx::query(&exists(table)).bind(t.to_string()).bind(owner.id.to_string()).fetch_optional(&mut *tx).await?.is_none() {
-                    return Err($crate::StoreError::InvalidReference("the owner does not exist".into()));
-                }
-                sqlx::query("INSERT INTO group_owners (tenant_id, group_id, owner_id, owner_kind, created_at) VALUES ($1, $2, $3, $4, $5)")
-                    .bind(t.to_string())
-                    .bind(group.to_string())
-                    .bind(owner.id.to_string())
-                    .bind(owner.kind.as_str())
-                    .bind(to_millis(now))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(|e| match $crate::StoreError::from(e) {
-                        $crate::StoreError::Conflict(_) => $crate::StoreError::Conflict("the object is already an owner".into()),
-                        other => other,
-                    })?;
-                $crate::sql::log_change!(&mut tx, t, ObjectKind::Group, group, ChangeType::Updated, now,
-                    serde_json::json!({ "owners@delta": [{ "id": owner.id, "@odata.type": owner.kind.as_str() }] }));
+                Self::tx_add_link(&mut tx, t, group, owner, true, now).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -604,59 +691,9 @@ macro_rules! impl_directory {
             }
 
             async fn add_group_member(&self, t: tessera_model::TenantId, group: tessera_model::ObjectId, member: tessera_model::Member, now: time::OffsetDateTime) -> $crate::StoreResult<()> {
-                use tessera_model::*;
-                let table = match member.kind {
-                    ObjectKind::User => "users",
-                    ObjectKind::Group => "directory_groups",
-                    ObjectKind::ServicePrincipal => "service_principals",
-                    _ => return Err($crate::StoreError::InvalidReference("only users, groups and service principals can be members".into())),
-                };
                 let mut tx = self.begin_write().await?;
                 Self::tx_lock_tenant(&mut tx, t).await?;
-                let exists = |tbl: &str| format!("SELECT 1 AS one FROM {tbl} WHERE tenant_id = $1 AND id = $2");
-                if sqlx::query(&exists("directory_groups")).bind(t.to_string()).bind(group.to_string()).fetch_optional(&mut *tx).await?.is_none() {
-                    return Err($crate::StoreError::NotFound);
-                }
-                if sqlx::query(&exists(table)).bind(t.to_string()).bind(member.id.to_string()).fetch_optional(&mut *tx).await?.is_none() {
-                    return Err($crate::StoreError::InvalidReference("the member does not exist".into()));
-                }
-                if member.kind == ObjectKind::Group {
-                    // Adding `member` under `group` closes a loop if `group` is
-                    // `member` itself or already (transitively) inside it.
-                    let looped = group == member.id
-                        || sqlx::query(
-                            "WITH RECURSIVE inside(id) AS ( \
-                               SELECT member_id FROM group_members WHERE tenant_id = $1 AND group_id = $2 \
-                               UNION SELECT m.member_id FROM group_members m JOIN inside i ON m.group_id = i.id \
-                               WHERE m.tenant_id = $1) \
-                             SELECT 1 AS one FROM inside WHERE id = $3",
-                        )
-                        .bind(t.to_string())
-                        .bind(member.id.to_string())
-                        .bind(group.to_string())
-                        .fetch_optional(&mut *tx)
-                        .await?
-                        .is_some();
-                    if looped {
-                        return Err($crate::StoreError::InvalidReference("adding this member would create a membership loop".into()));
-                    }
-                }
-                sqlx::query(
-                    "INSERT INTO group_members (tenant_id, group_id, member_id, member_kind, created_at) VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(t.to_string())
-                .bind(group.to_string())
-                .bind(member.id.to_string())
-                .bind(member.kind.as_str())
-                .bind(to_millis(now))
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| match $crate::StoreError::from(e) {
-                    $crate::StoreError::Conflict(_) => $crate::StoreError::Conflict("the object is already a member".into()),
-                    other => other,
-                })?;
-                $crate::sql::log_change!(&mut tx, t, ObjectKind::Group, group, ChangeType::Updated, now,
-                    serde_json::json!({ "members@delta": [{ "id": member.id, "@odata.type": member.kind.as_str() }] }));
+                Self::tx_add_link(&mut tx, t, group, member, false, now).await?;
                 tx.commit().await?;
                 Ok(())
             }

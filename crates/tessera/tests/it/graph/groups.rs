@@ -239,6 +239,11 @@ async fn group_bad_input(b: TestBackend) {
     let s = TestServer::start(b).await;
     let g = admin(&s).await;
     let t = s.running().tenant_id;
+    let (_, existing) = g.post("/v1.0/groups", group("existing")).await;
+    let existing = existing["id"].as_str().unwrap().to_string();
+    let d = domain(&s).await;
+    let (_, member) = g.post("/v1.0/users", new_user("bound", &d)).await;
+    let member = member["id"].as_str().unwrap().to_string();
     let before = s
         .running()
         .store
@@ -246,6 +251,14 @@ async fn group_bad_input(b: TestBackend) {
         .await
         .unwrap()
         .len();
+    // A group may not own a group: refused inside the one transaction that
+    // also adds a valid member, so neither the group nor the link stays.
+    let mut bad_owner = group("x");
+    bad_owner["members@odata.bind"] =
+        json!([format!("https://graph.microsoft.com/v1.0/users/{member}")]);
+    bad_owner["owners@odata.bind"] = json!([format!(
+        "https://graph.microsoft.com/v1.0/groups/{existing}"
+    )]);
     let mut bind_missing = group("x");
     bind_missing["members@odata.bind"] =
         json!(["https://graph.microsoft.com/v1.0/users/00000000-0000-0000-0000-00000000beef"]);
@@ -276,6 +289,7 @@ async fn group_bad_input(b: TestBackend) {
         ),
         ("bound member missing", bind_missing, 404),
         ("too many binds", bind_many, 400),
+        ("a group as owner", bad_owner, 400),
     ] {
         let (st, e) = g.post("/v1.0/groups", body).await;
         assert_eq!(st, want, "{what}: {e}");
@@ -289,6 +303,8 @@ async fn group_bad_input(b: TestBackend) {
         .len();
     assert_eq!(before, after, "a refused request wrote to the change log");
     let (_, all) = g.get("/v1.0/groups").await;
-    assert_eq!(all["value"].as_array().unwrap().len(), 0, "{all}");
+    assert_eq!(all["value"].as_array().unwrap().len(), 1, "{all}");
+    let (_, mo) = g.get(&format!("/v1.0/users/{member}/memberOf")).await;
+    assert_eq!(mo["value"].as_array().unwrap().len(), 0, "{mo}");
 }
 both_backends!(group_bad_input);
