@@ -166,7 +166,7 @@ fn matches_thumbprint(c: &KeyCredential, x5t: Option<&str>, x5t_s256: Option<&st
 }
 
 /// The certificate's public key in the form jsonwebtoken takes.
-fn decoding_key(cert_der: &[u8], alg: Algorithm) -> Option<DecodingKey> {
+pub(crate) fn decoding_key(cert_der: &[u8], alg: Algorithm) -> Option<DecodingKey> {
     let (_, cert) = x509_parser::parse_x509_certificate(cert_der).ok()?;
     let spki = cert.public_key();
     let bits = spki.subject_public_key.data.as_ref();

@@ -17,6 +17,7 @@ pub mod error;
 pub mod grants;
 pub mod interaction;
 pub mod introspect;
+pub mod key_proof;
 pub mod keys;
 pub mod logout;
 pub mod par;

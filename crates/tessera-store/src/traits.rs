@@ -671,6 +671,25 @@ pub trait AdminStore: Send + Sync {
         ext: &[ExtensionWrite],
         now: OffsetDateTime,
     ) -> StoreResult<()>;
+    /// `NotFound` when the application has no such key.
+    async fn remove_key_credential(
+        &self,
+        t: TenantId,
+        app: ObjectId,
+        key_id: uuid::Uuid,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    /// Replaces the application's certificates: keeps those in `keep`
+    /// (which must exist: `InvalidReference` otherwise), deletes the rest,
+    /// adds `add`. One transaction.
+    async fn set_key_credentials(
+        &self,
+        t: TenantId,
+        app: ObjectId,
+        keep: &[uuid::Uuid],
+        add: &[KeyCredential],
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
 }
 
 /// Listings for the directory API: filtered, sorted, keyset-paged.

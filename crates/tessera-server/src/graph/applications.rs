@@ -15,8 +15,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Map, Value};
 use tessera_model::{
-    AppId, Application, ApplicationSettings, Clock, ObjectId, PasswordCredential, SignInAudience,
-    TenantId,
+    AppId, Application, ApplicationSettings, Clock, KeyCredential, ObjectId, PasswordCredential,
+    SignInAudience, TenantId,
 };
 
 pub fn routes() -> Router<AppState> {
@@ -31,6 +31,8 @@ pub fn routes() -> Router<AppState> {
             "/v1.0/applications/{id}/removePassword",
             post(remove_password),
         )
+        .route("/v1.0/applications/{id}/addKey", post(add_key))
+        .route("/v1.0/applications/{id}/removeKey", post(remove_key))
 }
 
 /// Properties a client may write.
@@ -102,7 +104,7 @@ async fn render(
             .list_key_credentials(t, a.id)
             .await?
             .into_iter()
-            .map(|k| serde_json::to_value(k).unwrap_or(Value::Null))
+            .map(|k| render_key(&k))
             .collect();
         v["keyCredentials"] = Value::Array(keys);
     }
@@ -345,10 +347,20 @@ async fn create(
         settings: ApplicationSettings::default(),
         created_date_time: now,
     };
+    let mut body = body;
+    let keys = match body.remove("keyCredentials") {
+        Some(v) => key_changes(&v, &[], now)?,
+        None => KeyChanges::default(),
+    };
     // Placeholder so the overlay's own check sees a name only if given.
     app.display_name = "-".into();
     apply(&mut app, &body, &verified_domains(&s, caller.tenant).await?)?;
     s.store.create_application(caller.tenant, &app, now).await?;
+    if !keys.add.is_empty() {
+        s.store
+            .set_key_credentials(caller.tenant, app.id, &[], &keys.add, now)
+            .await?;
+    }
     let v = render(&s, caller.tenant, &app, &[]).await?;
     Ok((
         StatusCode::CREATED,
@@ -365,12 +377,25 @@ async fn update(
     body: Bytes,
 ) -> Result<StatusCode, GraphError> {
     caller.require(Op::WriteApps)?;
-    let body = body::object(&headers, &body)?;
+    let mut body = body::object(&headers, &body)?;
     let mut app = find(&s, caller.tenant, &id).await?;
+    let now = SystemClock.now();
+    let keys = match body.remove("keyCredentials") {
+        Some(v) => {
+            let have = s.store.list_key_credentials(caller.tenant, app.id).await?;
+            Some(key_changes(&v, &have, now)?)
+        }
+        None => None,
+    };
     apply(&mut app, &body, &verified_domains(&s, caller.tenant).await?)?;
-    s.store
-        .update_application(caller.tenant, &app, SystemClock.now())
-        .await?;
+    // Certificates first: the step that can still be refused (an unknown
+    // keyId) comes before the application's own update.
+    if let Some(k) = keys {
+        s.store
+            .set_key_credentials(caller.tenant, app.id, &k.keep, &k.add, now)
+            .await?;
+    }
+    s.store.update_application(caller.tenant, &app, now).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -509,6 +534,244 @@ async fn remove_password(
         .map_err(|e| match e {
             tessera_store::StoreError::NotFound => {
                 bad(format!("No password credential with keyId '{key_id}'."))
+            }
+            other => other.into(),
+        })?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A key credential as Graph writes it: never the key itself.
+fn render_key(k: &KeyCredential) -> Value {
+    let mut v = serde_json::to_value(k).unwrap_or(Value::Null);
+    v["key"] = Value::Null;
+    v["customKeyIdentifier"] =
+        base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &k.thumbprint).into();
+    v
+}
+
+/// Certificates an application may hold at once.
+const MAX_KEYS: usize = 16;
+
+#[derive(Default)]
+struct KeyChanges {
+    keep: Vec<uuid::Uuid>,
+    add: Vec<KeyCredential>,
+}
+
+/// One new certificate from a `keyCredential` object with a `key`.
+fn new_key(o: &Map<String, Value>, now: time::OffsetDateTime) -> Result<KeyCredential, GraphError> {
+    let f = body::Fields {
+        type_name: "keyCredential",
+    };
+    let mut key_id = None;
+    let (mut kind, mut usage, mut der, mut name, mut start, mut end) =
+        (None, None, None, None, None, None);
+    let instant = |k: &str, v: &Value| -> Result<Option<time::OffsetDateTime>, GraphError> {
+        match f.opt_str(k, v, 64)? {
+            None => Ok(None),
+            Some(t) => {
+                time::OffsetDateTime::parse(&t, &time::format_description::well_known::Rfc3339)
+                    .map(Some)
+                    .map_err(|_| bad(format!("{k} must be an ISO 8601 date-time.")))
+            }
+        }
+    };
+    for (k, v) in o {
+        match k.as_str() {
+            "@odata.type" | "customKeyIdentifier" => {}
+            "keyId" => {
+                key_id = f
+                    .opt_str(k, v, 64)?
+                    .map(|s| s.parse::<uuid::Uuid>())
+                    .transpose()
+                    .map_err(|_| bad("keyId must be a GUID."))?
+            }
+            "type" => kind = Some(f.str(k, v, 32)?),
+            "usage" => usage = Some(f.str(k, v, 16)?),
+            "key" => {
+                let b64 = f.str(k, v, 16 * 1024)?;
+                der = Some(
+                    base64::Engine::decode(&base64::engine::general_purpose::STANDARD, b64.trim())
+                        .map_err(|_| bad("key must be the certificate's DER bytes in base64."))?,
+                )
+            }
+            "displayName" => name = f.opt_str(k, v, 128)?,
+            "startDateTime" => start = instant(k, v)?,
+            "endDateTime" => end = instant(k, v)?,
+            _ => return Err(f.unknown(k)),
+        }
+    }
+    if kind.as_deref() != Some("AsymmetricX509Cert") {
+        return Err(bad("type must be AsymmetricX509Cert."));
+    }
+    if usage.as_deref() != Some("Verify") {
+        return Err(bad(
+            "usage must be Verify (certificates authenticate the application).",
+        ));
+    }
+    let der = der.ok_or_else(|| bad("key is required for a new certificate."))?;
+    let facts = tessera_oauth::key_proof::check_certificate(&der).map_err(bad)?;
+    let start = start.unwrap_or(facts.not_before).max(facts.not_before);
+    let end = end.unwrap_or(facts.not_after).min(facts.not_after);
+    if end <= start || end <= now {
+        return Err(bad(
+            "The certificate is expired, or its validity window is empty.",
+        ));
+    }
+    Ok(KeyCredential {
+        key_id: key_id.unwrap_or_else(uuid::Uuid::new_v4),
+        display_name: name,
+        kind: "AsymmetricX509Cert".into(),
+        usage: "Verify".into(),
+        key: der,
+        thumbprint: facts.thumbprint,
+        start_date_time: start,
+        end_date_time: end,
+    })
+}
+
+/// PATCH `keyCredentials`: the full new set. An entry with a `key` is a new
+/// certificate; one without names an existing `keyId` to keep.
+fn key_changes(
+    v: &Value,
+    have: &[KeyCredential],
+    now: time::OffsetDateTime,
+) -> Result<KeyChanges, GraphError> {
+    let items = v
+        .as_array()
+        .filter(|a| a.len() <= MAX_KEYS)
+        .ok_or_else(|| {
+            bad(format!(
+                "keyCredentials must be an array of at most {MAX_KEYS} key credentials."
+            ))
+        })?;
+    let mut out = KeyChanges::default();
+    for item in items {
+        let o = item
+            .as_object()
+            .ok_or_else(|| bad("Each key credential must be an object."))?;
+        if o.get("key").is_some_and(|k| !k.is_null()) {
+            let k = new_key(o, now)?;
+            if have.iter().any(|h| h.key_id == k.key_id)
+                || out.add.iter().any(|a| a.key_id == k.key_id)
+            {
+                return Err(bad("Two key credentials have the same keyId."));
+            }
+            out.add.push(k);
+        } else {
+            let id = o
+                .get("keyId")
+                .and_then(Value::as_str)
+                .and_then(|s| s.parse::<uuid::Uuid>().ok())
+                .ok_or_else(|| bad("A key credential without key must name an existing keyId."))?;
+            if !have.iter().any(|h| h.key_id == id) {
+                return Err(bad(format!(
+                    "The application has no key credential with keyId {id}."
+                )));
+            }
+            out.keep.push(id);
+        }
+    }
+    Ok(out)
+}
+
+/// The body's `proof`, checked against the application's current certificates.
+async fn proven(
+    s: &AppState,
+    t: TenantId,
+    app: &Application,
+    body: &Map<String, Value>,
+) -> Result<(), GraphError> {
+    let proof = body
+        .get("proof")
+        .and_then(Value::as_str)
+        .filter(|p| p.len() <= 16 * 1024)
+        .ok_or_else(|| bad("proof is required: a JWT signed with one of the application's current certificates."))?;
+    let certs = s.store.list_key_credentials(t, app.id).await?;
+    tessera_oauth::key_proof::verify_proof(proof, app.id, &certs, SystemClock.now())
+        .map(|_| ())
+        .map_err(bad)
+}
+
+/// `addKey`: a new certificate, proven by one the application holds (the
+/// first certificate is registered with PATCH `keyCredentials`).
+async fn add_key(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, GraphError> {
+    caller.require(Op::WriteApps)?;
+    let app = find(&s, caller.tenant, &id).await?;
+    let body = body::object(&headers, &body)?;
+    for k in body.keys() {
+        if !matches!(k.as_str(), "keyCredential" | "passwordCredential" | "proof") {
+            return Err(body::Fields {
+                type_name: "addKeyRequest",
+            }
+            .unknown(k));
+        }
+    }
+    if body.get("passwordCredential").is_some_and(|p| !p.is_null()) {
+        return Err(bad("Password credentials are added with addPassword."));
+    }
+    proven(&s, caller.tenant, &app, &body).await?;
+    let now = SystemClock.now();
+    let o = body
+        .get("keyCredential")
+        .and_then(Value::as_object)
+        .ok_or_else(|| bad("keyCredential is required."))?;
+    let k = new_key(o, now)?;
+    let have = s.store.list_key_credentials(caller.tenant, app.id).await?;
+    if have.len() >= MAX_KEYS {
+        return Err(bad(format!(
+            "An application can hold at most {MAX_KEYS} certificates."
+        )));
+    }
+    if have.iter().any(|h| h.key_id == k.key_id) {
+        return Err(bad(
+            "The application already has a key credential with this keyId.",
+        ));
+    }
+    let keep: Vec<uuid::Uuid> = have.iter().map(|h| h.key_id).collect();
+    s.store
+        .set_key_credentials(caller.tenant, app.id, &keep, std::slice::from_ref(&k), now)
+        .await?;
+    Ok(Json(render_key(&k)))
+}
+
+/// `removeKey`: drops a certificate, proven by one the application holds.
+async fn remove_key(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<StatusCode, GraphError> {
+    caller.require(Op::WriteApps)?;
+    let app = find(&s, caller.tenant, &id).await?;
+    let body = body::object(&headers, &body)?;
+    for k in body.keys() {
+        if !matches!(k.as_str(), "keyId" | "proof") {
+            return Err(body::Fields {
+                type_name: "removeKeyRequest",
+            }
+            .unknown(k));
+        }
+    }
+    let key_id: uuid::Uuid = body
+        .get("keyId")
+        .and_then(Value::as_str)
+        .and_then(|k| k.parse().ok())
+        .ok_or_else(|| bad("keyId must be a GUID."))?;
+    proven(&s, caller.tenant, &app, &body).await?;
+    s.store
+        .remove_key_credential(caller.tenant, app.id, key_id, SystemClock.now())
+        .await
+        .map_err(|e| match e {
+            tessera_store::StoreError::NotFound => {
+                bad(format!("No key credential with keyId '{key_id}'."))
             }
             other => other.into(),
         })?;

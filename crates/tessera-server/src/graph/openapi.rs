@@ -694,6 +694,8 @@ fn schemas() -> Value {
         "ApplicationWrite": app_write,
         "ApplicationCollection": collection("Application"),
         "AddPassword": object(&[("passwordCredential", object(&[("displayName", string()), ("endDateTime", json!({ "type": "string", "format": "date-time" }))], &[]))], &[]),
+        "AddKey": object(&[("keyCredential", object(&[("type", string()), ("usage", string()), ("key", string()), ("displayName", string())], &["type", "usage", "key"])), ("proof", string())], &["keyCredential", "proof"]),
+        "RemoveKey": object(&[("keyId", uuid()), ("proof", string())], &["keyId", "proof"]),
         "RemovePassword": object(&[("keyId", uuid())], &["keyId"]),
         "PasswordCredential": object(&[("keyId", uuid()), ("displayName", nullable_string()), ("hint", string()), ("secretText", string())], &[]),
         "ExtensionPropertyCreate": object(&[("name", string()), ("dataType", json!({ "type": "string", "enum": ["String", "Integer", "LargeInteger", "Boolean", "DateTime"] })), ("targetObjects", strings())], &["name", "dataType", "targetObjects"]),

@@ -385,6 +385,67 @@ macro_rules! impl_admin {
                 Ok(())
             }
 
+            async fn remove_key_credential(&self, t: tessera_model::TenantId, app: tessera_model::ObjectId, key_id: uuid::Uuid, now: time::OffsetDateTime) -> $crate::StoreResult<()> {
+                use tessera_model::*;
+                let mut tx = self.begin_write().await?;
+                let n = sqlx::query("DELETE FROM key_credentials WHERE tenant_id = $1 AND application_id = $2 AND key_id = $3")
+                    .bind(t.to_string())
+                    .bind(app.to_string())
+                    .bind(key_id.to_string())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                $crate::sql::expect_one(n)?;
+                $crate::sql::log_change!(&mut tx, t, ObjectKind::Application, app, ChangeType::Updated, now,
+                    serde_json::json!({ "keyCredentials@removed": [key_id] }));
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn set_key_credentials(&self, t: tessera_model::TenantId, app: tessera_model::ObjectId, keep: &[uuid::Uuid], add: &[tessera_model::KeyCredential], now: time::OffsetDateTime) -> $crate::StoreResult<()> {
+                use tessera_model::*;
+                let mut tx = self.begin_write().await?;
+                let rows = sqlx::query("SELECT key_id FROM key_credentials WHERE tenant_id = $1 AND application_id = $2")
+                    .bind(t.to_string())
+                    .bind(app.to_string())
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let have: Vec<uuid::Uuid> = rows.iter().map(|r| $crate::sql::guid(r, "key_id")).collect::<$crate::StoreResult<_>>()?;
+                if let Some(k) = keep.iter().find(|k| !have.contains(k)) {
+                    return Err($crate::StoreError::InvalidReference(format!("The application has no key credential with keyId {k}.")));
+                }
+                for k in have.iter().filter(|k| !keep.contains(k)) {
+                    sqlx::query("DELETE FROM key_credentials WHERE tenant_id = $1 AND application_id = $2 AND key_id = $3")
+                        .bind(t.to_string())
+                        .bind(app.to_string())
+                        .bind(k.to_string())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                for c in add {
+                    sqlx::query(
+                        "INSERT INTO key_credentials (tenant_id, application_id, key_id, display_name, kind, usage, key_der, thumbprint, start_at, end_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                    )
+                    .bind(t.to_string())
+                    .bind(app.to_string())
+                    .bind(c.key_id.to_string())
+                    .bind(&c.display_name)
+                    .bind(&c.kind)
+                    .bind(&c.usage)
+                    .bind(c.key.clone())
+                    .bind(c.thumbprint.clone())
+                    .bind(to_millis(c.start_date_time))
+                    .bind(to_millis(c.end_date_time))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                $crate::sql::log_change!(&mut tx, t, ObjectKind::Application, app, ChangeType::Updated, now,
+                    serde_json::json!({ "keyCredentials": { "kept": keep, "added": add } }));
+                tx.commit().await?;
+                Ok(())
+            }
+
             async fn update_group_with(&self, t: tessera_model::TenantId, g: &tessera_model::Group, ext: &[$crate::ExtensionWrite], now: time::OffsetDateTime) -> $crate::StoreResult<()> {
                 let mut tx = self.begin_write().await?;
                 Self::tx_update_group(&mut tx, t, g, now).await?;

@@ -9,6 +9,7 @@ mod extensions;
 mod fixtures;
 mod grants;
 mod groups;
+mod keys;
 mod openapi;
 mod paging;
 mod users;

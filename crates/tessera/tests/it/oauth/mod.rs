@@ -4,5 +4,5 @@ mod discovery;
 pub(crate) mod fixtures;
 mod introspect;
 pub(crate) mod msal;
-mod private_key_jwt;
+pub(crate) mod private_key_jwt;
 mod rotation;
