@@ -3,6 +3,7 @@
 //! tenants), bad input, and Microsoft's Graph SDKs.
 mod applications;
 mod authz;
+mod changelog;
 mod clients;
 mod domains;
 mod extensions;
