@@ -275,22 +275,11 @@ async fn count(
 ) -> Result<Response, GraphError> {
     caller.require(Op::ReadGroups)?;
     let l = Listing::parse(&uri, &headers)?;
-    if !l.eventual {
-        return Err(GraphError::bad_request(
-            "Request_BadRequest",
-            "$count is only supported with the 'ConsistencyLevel: eventual' header.",
-        ));
-    }
     let declared = extensions::declared(&s, caller.tenant, "Group").await?;
-    let mut q = l.store_query(&s, extensions::filterable(&declared))?;
-    q.count = true;
-    q.limit = 1;
-    let page = s.store.query_groups(caller.tenant, &q).await?;
-    Ok((
-        [(axum::http::header::CONTENT_TYPE, "text/plain")],
-        page.count.unwrap_or(0).to_string(),
-    )
-        .into_response())
+    let q = l.count_query(&s, extensions::filterable(&declared))?;
+    Ok(query::count_text(
+        s.store.query_groups(caller.tenant, &q).await?.count,
+    ))
 }
 
 async fn get_one(
@@ -519,6 +508,73 @@ async fn referenced(
     Ok(Member { id, kind })
 }
 
+/// `POST members/$ref` or `owners/$ref`.
+async fn add_link(
+    s: &AppState,
+    caller: &Caller,
+    id: &str,
+    headers: &HeaderMap,
+    body: &Bytes,
+    owner: bool,
+) -> Result<StatusCode, GraphError> {
+    caller.require(if owner {
+        Op::WriteGroups
+    } else {
+        Op::WriteMembers
+    })?;
+    let g = find(s, caller.tenant, id).await?;
+    let m = referenced(s, caller, headers, body).await?;
+    let now = SystemClock.now();
+    let r = if owner {
+        s.store.add_group_owner(caller.tenant, g.id, m, now).await
+    } else {
+        s.store.add_group_member(caller.tenant, g.id, m, now).await
+    };
+    r.map_err(|e| match e {
+        tessera_store::StoreError::Conflict(_) => GraphError::bad_request(
+            "Request_BadRequest",
+            format!(
+                "One or more added object references already exist for the following modified properties: '{}'.",
+                if owner { "owners" } else { "members" }
+            ),
+        ),
+        other => other.into(),
+    })?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE members/{id}/$ref` or `owners/{id}/$ref`.
+async fn remove_link(
+    s: &AppState,
+    caller: &Caller,
+    id: &str,
+    other: &str,
+    owner: bool,
+) -> Result<StatusCode, GraphError> {
+    caller.require(if owner {
+        Op::WriteGroups
+    } else {
+        Op::WriteMembers
+    })?;
+    let g = find(s, caller.tenant, id).await?;
+    let o: ObjectId = other.parse().map_err(|_| GraphError::not_found(other))?;
+    let now = SystemClock.now();
+    let r = if owner {
+        s.store
+            .remove_group_owner(caller.tenant, g.id, o, now)
+            .await
+    } else {
+        s.store
+            .remove_group_member(caller.tenant, g.id, o, now)
+            .await
+    };
+    r.map_err(|e| match e {
+        tessera_store::StoreError::NotFound => GraphError::not_found(o),
+        other => other.into(),
+    })?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 async fn add_member(
     State(s): State<AppState>,
     caller: Caller,
@@ -526,20 +582,7 @@ async fn add_member(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<StatusCode, GraphError> {
-    caller.require(Op::WriteMembers)?;
-    let g = find(&s, caller.tenant, &id).await?;
-    let m = referenced(&s, &caller, &headers, &body).await?;
-    s.store
-        .add_group_member(caller.tenant, g.id, m, SystemClock.now())
-        .await
-        .map_err(|e| match e {
-            tessera_store::StoreError::Conflict(_) => GraphError::bad_request(
-                "Request_BadRequest",
-                "One or more added object references already exist for the following modified properties: 'members'.",
-            ),
-            other => other.into(),
-        })?;
-    Ok(StatusCode::NO_CONTENT)
+    add_link(&s, &caller, &id, &headers, &body, false).await
 }
 
 async fn remove_member(
@@ -547,17 +590,7 @@ async fn remove_member(
     caller: Caller,
     Path((id, member)): Path<(String, String)>,
 ) -> Result<StatusCode, GraphError> {
-    caller.require(Op::WriteMembers)?;
-    let g = find(&s, caller.tenant, &id).await?;
-    let m: ObjectId = member.parse().map_err(|_| GraphError::not_found(&member))?;
-    s.store
-        .remove_group_member(caller.tenant, g.id, m, SystemClock.now())
-        .await
-        .map_err(|e| match e {
-            tessera_store::StoreError::NotFound => GraphError::not_found(m),
-            other => other.into(),
-        })?;
-    Ok(StatusCode::NO_CONTENT)
+    remove_link(&s, &caller, &id, &member, false).await
 }
 
 async fn add_owner(
@@ -567,20 +600,7 @@ async fn add_owner(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<StatusCode, GraphError> {
-    caller.require(Op::WriteGroups)?;
-    let g = find(&s, caller.tenant, &id).await?;
-    let m = referenced(&s, &caller, &headers, &body).await?;
-    s.store
-        .add_group_owner(caller.tenant, g.id, m, SystemClock.now())
-        .await
-        .map_err(|e| match e {
-            tessera_store::StoreError::Conflict(_) => GraphError::bad_request(
-                "Request_BadRequest",
-                "One or more added object references already exist for the following modified properties: 'owners'.",
-            ),
-            other => other.into(),
-        })?;
-    Ok(StatusCode::NO_CONTENT)
+    add_link(&s, &caller, &id, &headers, &body, true).await
 }
 
 async fn remove_owner(
@@ -588,17 +608,7 @@ async fn remove_owner(
     caller: Caller,
     Path((id, owner)): Path<(String, String)>,
 ) -> Result<StatusCode, GraphError> {
-    caller.require(Op::WriteGroups)?;
-    let g = find(&s, caller.tenant, &id).await?;
-    let o: ObjectId = owner.parse().map_err(|_| GraphError::not_found(&owner))?;
-    s.store
-        .remove_group_owner(caller.tenant, g.id, o, SystemClock.now())
-        .await
-        .map_err(|e| match e {
-            tessera_store::StoreError::NotFound => GraphError::not_found(o),
-            other => other.into(),
-        })?;
-    Ok(StatusCode::NO_CONTENT)
+    remove_link(&s, &caller, &id, &owner, true).await
 }
 
 async fn relation(

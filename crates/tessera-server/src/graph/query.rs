@@ -98,6 +98,25 @@ impl Listing {
         })
     }
 
+    /// The store query of `/$count`: `ConsistencyLevel: eventual` needed,
+    /// as Graph; one row fetched, every match counted.
+    pub fn count_query(
+        &self,
+        s: &AppState,
+        extensions: Vec<(String, String)>,
+    ) -> Result<ListQuery, GraphError> {
+        if !self.eventual {
+            return Err(GraphError::bad_request(
+                "Request_BadRequest",
+                "$count is only supported with the 'ConsistencyLevel: eventual' header.",
+            ));
+        }
+        let mut q = self.store_query(s, extensions)?;
+        q.count = true;
+        q.limit = 1;
+        Ok(q)
+    }
+
     /// What a skiptoken is bound to: the path and every option but itself.
     fn fingerprint(&self) -> String {
         let mut f = self.path.clone();
@@ -366,4 +385,14 @@ fn eval(e: &tessera_odata::Expr, item: &Value) -> Result<bool, GraphError> {
             ))
         }
     })
+}
+
+/// A `/$count` answer: the number as plain text.
+pub fn count_text(n: Option<u64>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        [(axum::http::header::CONTENT_TYPE, "text/plain")],
+        n.unwrap_or(0).to_string(),
+    )
+        .into_response()
 }

@@ -160,22 +160,11 @@ async fn count(
 ) -> Result<Response, GraphError> {
     caller.require(Op::ReadUsers)?;
     let l = Listing::parse(&uri, &headers)?;
-    if !l.eventual {
-        return Err(GraphError::bad_request(
-            "Request_BadRequest",
-            "$count is only supported with the 'ConsistencyLevel: eventual' header.",
-        ));
-    }
     let declared = extensions::declared(&s, caller.tenant, "User").await?;
-    let mut q = l.store_query(&s, extensions::filterable(&declared))?;
-    q.count = true;
-    q.limit = 1;
-    let page = s.store.query_users(caller.tenant, &q).await?;
-    Ok((
-        [(axum::http::header::CONTENT_TYPE, "text/plain")],
-        page.count.unwrap_or(0).to_string(),
-    )
-        .into_response())
+    let q = l.count_query(&s, extensions::filterable(&declared))?;
+    Ok(query::count_text(
+        s.store.query_users(caller.tenant, &q).await?.count,
+    ))
 }
 
 async fn get_one(
