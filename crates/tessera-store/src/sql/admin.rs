@@ -423,22 +423,7 @@ macro_rules! impl_admin {
                         .await?;
                 }
                 for c in add {
-                    sqlx::query(
-                        "INSERT INTO key_credentials (tenant_id, application_id, key_id, display_name, kind, usage, key_der, thumbprint, start_at, end_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                    )
-                    .bind(t.to_string())
-                    .bind(app.to_string())
-                    .bind(c.key_id.to_string())
-                    .bind(&c.display_name)
-                    .bind(&c.kind)
-                    .bind(&c.usage)
-                    .bind(c.key.clone())
-                    .bind(c.thumbprint.clone())
-                    .bind(to_millis(c.start_date_time))
-                    .bind(to_millis(c.end_date_time))
-                    .execute(&mut *tx)
-                    .await?;
+                    Self::tx_insert_key_credential(&mut tx, t, app, c).await?;
                 }
                 $crate::sql::log_change!(&mut tx, t, ObjectKind::Application, app, ChangeType::Updated, now,
                     serde_json::json!({ "keyCredentials": { "kept": keep, "added": add } }));

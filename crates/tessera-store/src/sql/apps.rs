@@ -60,6 +60,33 @@ macro_rules! impl_apps {
                 Ok(())
             }
 
+            /// The certificate's row (the caller logs the change).
+            async fn tx_insert_key_credential(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                t: tessera_model::TenantId,
+                app: tessera_model::ObjectId,
+                c: &tessera_model::KeyCredential,
+            ) -> $crate::StoreResult<()> {
+                use tessera_model::*;
+                sqlx::query(
+                    "INSERT INTO key_credentials (tenant_id, application_id, key_id, display_name, kind, usage, key_der, thumbprint, start_at, end_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(t.to_string())
+                .bind(app.to_string())
+                .bind(c.key_id.to_string())
+                .bind(&c.display_name)
+                .bind(&c.kind)
+                .bind(&c.usage)
+                .bind(c.key.clone())
+                .bind(c.thumbprint.clone())
+                .bind(to_millis(c.start_date_time))
+                .bind(to_millis(c.end_date_time))
+                .execute(&mut **tx)
+                .await?;
+                Ok(())
+            }
+
             async fn tx_create_service_principal(
                 tx: &mut sqlx::Transaction<'static, $db>,
                 t: tessera_model::TenantId,
@@ -217,22 +244,7 @@ macro_rules! impl_apps {
             async fn add_key_credential(&self, t: tessera_model::TenantId, app: tessera_model::ObjectId, c: &tessera_model::KeyCredential, now: time::OffsetDateTime) -> $crate::StoreResult<()> {
                 use tessera_model::*;
                 let mut tx = self.begin_write().await?;
-                sqlx::query(
-                    "INSERT INTO key_credentials (tenant_id, application_id, key_id, display_name, kind, usage, key_der, thumbprint, start_at, end_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                )
-                .bind(t.to_string())
-                .bind(app.to_string())
-                .bind(c.key_id.to_string())
-                .bind(&c.display_name)
-                .bind(&c.kind)
-                .bind(&c.usage)
-                .bind(c.key.clone())
-                .bind(c.thumbprint.clone())
-                .bind(to_millis(c.start_date_time))
-                .bind(to_millis(c.end_date_time))
-                .execute(&mut *tx)
-                .await?;
+                Self::tx_insert_key_credential(&mut tx, t, app, c).await?;
                 $crate::sql::log_change!(&mut tx, t, ObjectKind::Application, app, ChangeType::Updated, now,
                     serde_json::json!({ "keyCredentials@added": [c] }));
                 tx.commit().await?;
