@@ -13,13 +13,33 @@
 //! with an empty cookie jar (the password is verified each time); `--mode
 //! sso` keeps each virtual user's session (no form after the first login).
 //! Prints `RESULT logins=… per_s=… p50_ms=… p99_ms=… errors=…`.
+//!
+//! `tessera-bench seed-directory DATA_DIR_OR_DB_URL --users N --groups M`
+//! bulk-writes a large directory (users, nested groups, memberships) into a
+//! bootstrapped database with raw SQL, and prints what it wrote as JSON
+//! (see seed_directory.rs).
+//!
+//! `tessera-bench directory --base URL --token T --domain D --users N`
+//! measures `$filter` by userPrincipalName, `transitiveMemberOf` and listing
+//! every user page by page on such a directory, one request at a time.
+//! Prints `RESULT filter_p50_ms=… filter_p99_ms=… tmo_p50_ms=… tmo_p99_ms=…
+//! list_users_per_s=… listed=… …` (see directory.rs).
+//!
+//! `tessera-bench explain DATA_DIR_OR_DB_URL [--upn U]` prints the plans and
+//! database-side times of the statements behind those figures (explain.rs).
+mod directory;
+mod explain;
 mod login;
 mod seed;
+mod seed_directory;
 
 fn usage() -> ! {
     eprintln!(
         "usage: tessera-bench seed DATA_DIR\n       tessera-bench login --authorize URL --token URL --client-id ID \
-         --redirect-uri URI --scope S --username U --password P [--mode fresh|sso] [--secs N] [--concurrency C]"
+         --redirect-uri URI --scope S --username U --password P [--mode fresh|sso] [--secs N] [--concurrency C]\n       \
+         tessera-bench seed-directory DATA_DIR_OR_DB_URL [--users N] [--groups M] [--seed S] [--analyze auto|yes|no]\n       \
+         tessera-bench directory --base URL --token TOKEN --domain D --users N [--samples 2000] [--warmup 200] [--phase-secs 120] [--seed S]\n       \
+         tessera-bench explain DATA_DIR_OR_DB_URL [--upn U]"
     );
     std::process::exit(2)
 }
@@ -41,6 +61,23 @@ async fn main() -> anyhow::Result<()> {
             let r = login::run(opts).await?;
             println!("{r}");
         }
+        Some("seed-directory") => {
+            let opts = seed_directory::Options::parse(&args[1..]).unwrap_or_else(|e| {
+                eprintln!("tessera-bench seed-directory: {e}");
+                usage()
+            });
+            let out = seed_directory::run(opts).await?;
+            println!("{out}");
+        }
+        Some("directory") => {
+            let opts = directory::Options::parse(&args[1..]).unwrap_or_else(|e| {
+                eprintln!("tessera-bench directory: {e}");
+                usage()
+            });
+            let r = directory::run(opts).await?;
+            println!("{r}");
+        }
+        Some("explain") => explain::run(&args[1..]).await?,
         _ => usage(),
     }
     Ok(())

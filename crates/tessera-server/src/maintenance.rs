@@ -1,8 +1,8 @@
 //! Housekeeping every node runs: deleting sign-in state that ended a day
 //! ago or more (expired codes, device codes, pushed requests, sessions and
 //! refresh tokens, idle failed-sign-in counters), so the tables stay the
-//! size of what is live. Deletes are idempotent: nodes running it at once
-//! do no harm.
+//! size of what is live; and refreshing the query planner's statistics
+//! (SQLite). Both are idempotent: nodes running them at once do no harm.
 use std::sync::Arc;
 use std::time::Duration;
 use tessera_model::Clock;
@@ -25,6 +25,9 @@ pub async fn run(store: Arc<dyn Store>) {
             Err(e) => {
                 tracing::warn!(error = %e, "purging expired sign-in state failed; will retry")
             }
+        }
+        if let Err(e) = store.refresh_statistics().await {
+            tracing::warn!(error = %e, "refreshing planner statistics failed; will retry");
         }
         tokio::time::sleep(INTERVAL).await;
     }

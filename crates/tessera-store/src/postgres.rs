@@ -79,6 +79,11 @@ impl OpsStore for PgStore {
         Backend::Postgres
     }
 
+    /// PostgreSQL's autovacuum keeps statistics current.
+    async fn refresh_statistics(&self) -> StoreResult<()> {
+        Ok(())
+    }
+
     async fn write_durability(&self) -> StoreResult<(String, String)> {
         let mut out = vec![];
         for durable in [true, false] {

@@ -35,6 +35,15 @@ impl SqliteStore {
             .connect_with(base.clone())
             .await?;
         crate::migrate::run(&MIGRATOR, &writer).await?;
+        // Table statistics for the query planner (bounded work: at most a
+        // few thousand rows per index). Without them SQLite takes every
+        // index's leading `tenant_id` as selective and can pick a scan of
+        // all memberships for `transitiveMemberOf` (seconds at a million
+        // users; see bench/README.md). Before the readers open, so they
+        // load the statistics.
+        sqlx::query("PRAGMA optimize = 0x10002")
+            .execute(&writer)
+            .await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(opts.max_connections.clamp(1, 64))
             .acquire_timeout(opts.acquire_timeout)
@@ -82,6 +91,11 @@ impl_device!(SqliteStore, Sqlite);
 impl OpsStore for SqliteStore {
     fn backend(&self) -> Backend {
         Backend::Sqlite
+    }
+
+    async fn refresh_statistics(&self) -> StoreResult<()> {
+        sqlx::query("PRAGMA optimize").execute(&self.writer).await?;
+        Ok(())
     }
 
     async fn write_durability(&self) -> StoreResult<(String, String)> {

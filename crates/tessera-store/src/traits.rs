@@ -58,6 +58,9 @@ pub trait OpsStore: Send + Sync {
     async fn schema_status(&self) -> StoreResult<SchemaStatus>;
     /// Closes the pools (graceful shutdown).
     async fn close(&self);
+    /// Brings the query planner's table statistics up to date where the
+    /// database does not do it itself (SQLite's `PRAGMA optimize`).
+    async fn refresh_statistics(&self) -> StoreResult<()>;
     /// The commit durability setting that durable and ephemeral (sign-in
     /// state) write transactions run with, as the database reports it
     /// inside each: for diagnostics and tests.

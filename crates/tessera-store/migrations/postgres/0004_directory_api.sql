@@ -35,6 +35,10 @@ ALTER TABLE directory_groups ADD COLUMN mail TEXT;
 CREATE INDEX directory_groups_display_name ON directory_groups(tenant_id, display_name, id);
 CREATE INDEX directory_groups_display_name_ci ON directory_groups(tenant_id, LOWER(display_name));
 
+-- memberOf walks up from a member: (tenant, member) then group, covered.
+DROP INDEX group_members_member;
+CREATE INDEX group_members_member ON group_members(tenant_id, member_id, group_id);
+
 CREATE TABLE group_owners (
     tenant_id    TEXT NOT NULL,
     group_id     TEXT NOT NULL,

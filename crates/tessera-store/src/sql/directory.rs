@@ -306,8 +306,8 @@ macro_rules! impl_directory {
                         || sqlx::query(
                             "WITH RECURSIVE inside(id) AS ( \
                                SELECT member_id FROM group_members WHERE tenant_id = $1 AND group_id = $2 \
-                               UNION SELECT gm.member_id FROM group_members gm JOIN inside i ON gm.group_id = i.id \
-                               WHERE gm.tenant_id = $1) \
+                               UNION SELECT gm.member_id FROM inside i CROSS JOIN group_members gm \
+                               WHERE gm.tenant_id = $1 AND gm.group_id = i.id) \
                              SELECT 1 AS one FROM inside WHERE id = $3",
                         )
                         .bind(t.to_string())
@@ -730,8 +730,8 @@ macro_rules! impl_directory {
                 let rows = sqlx::query(
                     "WITH RECURSIVE up(id) AS ( \
                        SELECT group_id FROM group_members WHERE tenant_id = $1 AND member_id = $2 \
-                       UNION SELECT m.group_id FROM group_members m JOIN up u ON m.member_id = u.id \
-                       WHERE m.tenant_id = $1) \
+                       UNION SELECT m.group_id FROM up u CROSS JOIN group_members m \
+                       WHERE m.tenant_id = $1 AND m.member_id = u.id) \
                      SELECT id FROM up ORDER BY id",
                 )
                 .bind(t.to_string())

@@ -103,8 +103,8 @@ macro_rules! impl_listing {
                     TransitiveMembers(g) => (
                         "WITH RECURSIVE down(id, kind) AS ( \
                            SELECT member_id, member_kind FROM group_members WHERE tenant_id = $1 AND group_id = $2 \
-                           UNION SELECT m.member_id, m.member_kind FROM group_members m JOIN down d ON m.group_id = d.id \
-                           WHERE m.tenant_id = $1) \
+                           UNION SELECT m.member_id, m.member_kind FROM down d CROSS JOIN group_members m \
+                           WHERE m.tenant_id = $1 AND m.group_id = d.id) \
                          SELECT id AS member_id, kind AS member_kind FROM down WHERE id > $3 ORDER BY id LIMIT $4",
                         g,
                     ),
@@ -116,8 +116,8 @@ macro_rules! impl_listing {
                     TransitiveMemberOf(x) => (
                         "WITH RECURSIVE up(id) AS ( \
                            SELECT group_id FROM group_members WHERE tenant_id = $1 AND member_id = $2 \
-                           UNION SELECT m.group_id FROM group_members m JOIN up u ON m.member_id = u.id \
-                           WHERE m.tenant_id = $1) \
+                           UNION SELECT m.group_id FROM up u CROSS JOIN group_members m \
+                           WHERE m.tenant_id = $1 AND m.member_id = u.id) \
                          SELECT id AS member_id, 'group' AS member_kind FROM up WHERE id > $3 ORDER BY id LIMIT $4",
                         x,
                     ),
