@@ -368,16 +368,24 @@ pub(crate) async fn published_jwks(
         .list_signing_keys(tenant)
         .await?
         .into_iter()
-        .filter(|r| {
-            let meta = tessera_oauth::keys::KeyMeta {
-                kid: String::new(),
-                active_from: r.active_from,
-                retired_at: r.retired_at,
-            };
-            tessera_oauth::keys::published(&meta, now, &s.rotation_policy)
-        })
+        .filter(|r| is_published(s, r.active_from, r.retired_at, now))
         .map(|r| r.public_jwk)
         .collect())
+}
+
+/// Whether a key with these instants belongs in the JWKS at `now`.
+fn is_published(
+    s: &AppState,
+    active_from: time::OffsetDateTime,
+    retired_at: Option<time::OffsetDateTime>,
+    now: time::OffsetDateTime,
+) -> bool {
+    let meta = tessera_oauth::keys::KeyMeta {
+        kid: String::new(),
+        active_from,
+        retired_at,
+    };
+    tessera_oauth::keys::published(&meta, now, &s.rotation_policy)
 }
 
 /// [`published_jwks`] from the verification cache: what a resource endpoint
@@ -393,14 +401,7 @@ pub(crate) async fn published_jwks_cached(
         .verify_keys(tenant, kid)
         .await?
         .iter()
-        .filter(|r| {
-            let meta = tessera_oauth::keys::KeyMeta {
-                kid: String::new(),
-                active_from: r.active_from,
-                retired_at: r.retired_at,
-            };
-            tessera_oauth::keys::published(&meta, now, &s.rotation_policy)
-        })
+        .filter(|r| is_published(s, r.active_from, r.retired_at, now))
         .map(|r| r.public_jwk.clone())
         .collect())
 }

@@ -107,7 +107,7 @@ async fn full(
     Ok(v)
 }
 
-async fn find(s: &AppState, t: TenantId, key: &str) -> Result<Group, GraphError> {
+pub(super) async fn find(s: &AppState, t: TenantId, key: &str) -> Result<Group, GraphError> {
     let found = match key.parse::<ObjectId>() {
         Ok(id) => s.store.get_group(t, id).await?,
         Err(_) => None,

@@ -490,11 +490,7 @@ async fn group_assignments(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, GraphError> {
     caller.require(Op::ReadGroups)?;
-    let gid: ObjectId = id.parse().map_err(|_| GraphError::not_found(&id))?;
-    s.store
-        .get_group(caller.tenant, gid)
-        .await?
-        .ok_or_else(|| GraphError::not_found(gid))?;
+    let gid = super::groups::find(&s, caller.tenant, &id).await?.id;
     held_by(&s, &caller, gid).await
 }
 
@@ -505,11 +501,7 @@ async fn group_assign(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, GraphError> {
-    let gid: ObjectId = id.parse().map_err(|_| GraphError::not_found(&id))?;
-    s.store
-        .get_group(caller.tenant, gid)
-        .await?
-        .ok_or_else(|| GraphError::not_found(gid))?;
+    let gid = super::groups::find(&s, caller.tenant, &id).await?.id;
     assign(&s, &caller, &headers, &body, Some(gid), None).await
 }
 
