@@ -68,6 +68,10 @@ pub(crate) fn lex(input: &str) -> Result<Vec<(usize, Tok)>, Error> {
                         break;
                     }
                 }
+                // PostgreSQL text cannot hold NUL: refused on every backend.
+                if s.contains('\0') {
+                    return Err(err(start, "a string cannot contain a NUL character"));
+                }
                 out.push((start, Tok::Str(s)));
             }
             c if c.is_ascii_alphabetic() || c == b'_' => {

@@ -55,6 +55,11 @@ impl From<sqlx::Error> for StoreError {
                     Self::InvalidReference(constraint_name(db.as_ref()))
                 } else if is_connection_loss(db.code().as_deref()) {
                     Self::Unavailable(db.message().to_string())
+                } else if db.code().is_some_and(|c| c.starts_with("22")) {
+                    // Class 22, data exception: a value the database cannot
+                    // hold (a NUL character, a number out of range) — the
+                    // caller's input, not a server fault.
+                    Self::InvalidInput("A value in the request cannot be stored.".into())
                 } else {
                     Self::Internal(db.message().to_string())
                 }

@@ -69,6 +69,11 @@ impl Fields<'_> {
     pub fn opt_str(&self, key: &str, v: &Value, max: usize) -> Result<Option<String>, GraphError> {
         match v {
             Value::Null => Ok(None),
+            // NUL: PostgreSQL text cannot hold it; refused on both backends alike.
+            Value::String(s) if s.contains('\0') => Err(GraphError::bad_request(
+                "Request_BadRequest",
+                format!("The value of property '{key}' contains a NUL character."),
+            )),
             Value::String(s) if s.chars().count() <= max => Ok(Some(s.clone())),
             Value::String(_) => Err(GraphError::bad_request(
                 "Request_BadRequest",

@@ -174,6 +174,7 @@ async fn bad_input_is_refused_and_nothing_written(b: TestBackend) {
             with("@odata.type", json!("#microsoft.graph.group")),
             "does not exist",
         ),
+        ("NUL in a string", with("jobTitle", json!("a\u{0}b")), "NUL"),
     ];
     for (what, body, needle) in cases {
         let (st, e) = g.post("/v1.0/users", body).await;
@@ -237,6 +238,7 @@ async fn bad_input_is_refused_and_nothing_written(b: TestBackend) {
         ("/v1.0/users?$count=true", 400),
         ("/v1.0/users?$expand=manager", 400),
         ("/v1.0/users?$skiptoken=forged.token", 400),
+        ("/v1.0/users?$filter=displayName eq 'a%00b'", 400),
     ] {
         let (st, e) = g.get(path).await;
         assert_eq!(st, code, "{path}: {e}");
