@@ -35,13 +35,30 @@ impl Dns {
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("dnsmasq starts");
-        // Listening once a UDP bind on its port fails.
+        // Ready once it answers a TXT query for the first name (a bind
+        // probe is not enough: a busy machine may take seconds to start it).
+        let probe = records.first().map_or("probe.example", |r| r.0);
+        let mut query = vec![0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0];
+        for label in probe.split('.') {
+            query.push(label.len() as u8);
+            query.extend_from_slice(label.as_bytes());
+        }
+        query.extend_from_slice(&[0, 0, 16, 0, 1]);
+        let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        sock.set_read_timeout(Some(std::time::Duration::from_millis(200)))
+            .unwrap();
+        let mut answered = false;
         for _ in 0..100 {
-            if std::net::UdpSocket::bind(("127.0.0.1", port)).is_err() {
+            let _ = sock.send_to(&query, ("127.0.0.1", port));
+            let mut buf = [0u8; 512];
+            if matches!(sock.recv_from(&mut buf), Ok((n, _)) if n >= 12 && buf[0] == 0x12 && buf[1] == 0x34)
+            {
+                answered = true;
                 break;
             }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
+        assert!(answered, "dnsmasq did not answer on port {port}");
         Dns(child)
     }
 }
