@@ -7,6 +7,7 @@
 )]
 
 pub mod application;
+pub mod auth_method;
 pub mod change;
 pub mod clock;
 pub mod directory_roles;
@@ -19,6 +20,7 @@ pub mod tenant;
 pub mod user;
 
 pub use application::*;
+pub use auth_method::*;
 pub use change::*;
 pub use clock::*;
 pub use group::*;

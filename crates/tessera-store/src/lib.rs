@@ -10,6 +10,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+mod authn;
 mod error;
 mod migrate;
 mod postgres;
@@ -18,6 +19,7 @@ mod sql;
 mod sqlite;
 mod traits;
 
+pub use authn::AuthMethodStore;
 pub use error::{StoreError, StoreResult};
 pub use postgres::PgStore;
 pub use query::*;

@@ -1,6 +1,7 @@
 //! The scale-out backend: PostgreSQL, shared by any number of stateless nodes.
 use crate::sql::{
-    impl_admin, impl_apps, impl_device, impl_directory, impl_grants, impl_listing, impl_signin,
+    impl_admin, impl_apps, impl_authn, impl_device, impl_directory, impl_grants, impl_listing,
+    impl_signin,
 };
 use crate::{Backend, ConnectOptions, OpsStore, SchemaStatus, StoreError, StoreResult};
 use async_trait::async_trait;
@@ -68,6 +69,7 @@ fn redact(s: &str) -> String {
 impl_directory!(PgStore, Postgres);
 impl_listing!(PgStore, Postgres);
 impl_admin!(PgStore, Postgres);
+impl_authn!(PgStore, Postgres);
 impl_apps!(PgStore, Postgres);
 impl_grants!(PgStore, Postgres);
 impl_signin!(PgStore, Postgres);

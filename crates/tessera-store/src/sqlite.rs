@@ -2,7 +2,8 @@
 //! allows one writer at a time; queueing in the pool beats SQLITE_BUSY) and a
 //! pool of readers.
 use crate::sql::{
-    impl_admin, impl_apps, impl_device, impl_directory, impl_grants, impl_listing, impl_signin,
+    impl_admin, impl_apps, impl_authn, impl_device, impl_directory, impl_grants, impl_listing,
+    impl_signin,
 };
 use crate::{Backend, ConnectOptions, OpsStore, SchemaStatus, StoreError, StoreResult};
 use async_trait::async_trait;
@@ -82,6 +83,7 @@ impl SqliteStore {
 impl_directory!(SqliteStore, Sqlite);
 impl_listing!(SqliteStore, Sqlite);
 impl_admin!(SqliteStore, Sqlite);
+impl_authn!(SqliteStore, Sqlite);
 impl_apps!(SqliteStore, Sqlite);
 impl_grants!(SqliteStore, Sqlite);
 impl_signin!(SqliteStore, Sqlite);

@@ -762,6 +762,7 @@ pub trait Store:
     + ChangeStore
     + QueryStore
     + AdminStore
+    + crate::AuthMethodStore
     + 'static
 {
 }
@@ -779,6 +780,7 @@ impl<T> Store for T where
         + ChangeStore
         + QueryStore
         + AdminStore
+        + crate::AuthMethodStore
         + 'static
 {
 }

@@ -531,6 +531,7 @@ macro_rules! impl_directory {
                     "DELETE FROM app_role_assignments WHERE tenant_id = $1 AND principal_id = $2",
                     "DELETE FROM directory_role_assignments WHERE tenant_id = $1 AND principal_id = $2",
                     "DELETE FROM oauth2_permission_grants WHERE tenant_id = $1 AND principal_id = $2",
+                    "DELETE FROM auth_methods WHERE tenant_id = $1 AND user_id = $2",
                 ] {
                     sqlx::query(sql).bind(t.to_string()).bind(id.to_string()).execute(&mut *tx).await?;
                 }

@@ -57,6 +57,7 @@ pub(crate) fn expect_one(rows: u64) -> crate::StoreResult<()> {
 
 pub(crate) mod admin;
 pub(crate) mod apps;
+pub(crate) mod authn;
 pub(crate) mod device;
 pub(crate) mod directory;
 pub(crate) mod grants;
@@ -67,6 +68,7 @@ pub(crate) mod signin;
 
 pub(crate) use admin::impl_admin;
 pub(crate) use apps::impl_apps;
+pub(crate) use authn::impl_authn;
 pub(crate) use device::impl_device;
 pub(crate) use directory::impl_directory;
 pub(crate) use grants::impl_grants;

@@ -5,6 +5,9 @@
 //! `begin_ephemeral_write` (a power loss may undo the last moments of it);
 //! what ends access — sign-out, revocation, reuse detection — durably.
 
+/// How long the sign-in log keeps an attempt.
+pub const SIGN_IN_LOG_DAYS: i64 = 30;
+
 macro_rules! impl_signin {
     ($store:ty, $db:ty) => {
         impl $store {
@@ -290,6 +293,7 @@ macro_rules! impl_signin {
                     "DELETE FROM pushed_requests WHERE expires_at < $1",
                     "DELETE FROM refresh_tokens WHERE expires_at < $1",
                     "DELETE FROM sso_sessions WHERE expires_at < $1 OR ended_at < $1",
+                    "DELETE FROM used_challenges WHERE expires_at < $1",
                 ] {
                     let mut tx = self.begin_ephemeral_write().await?;
                     n += sqlx::query(sql).bind(cutoff).execute(&mut *tx).await?.rows_affected();
@@ -304,6 +308,14 @@ macro_rules! impl_signin {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
+                tx.commit().await?;
+                // The sign-in log is kept for 30 days (as Entra's, free tier).
+                let mut tx = self.begin_ephemeral_write().await?;
+                n += sqlx::query("DELETE FROM sign_in_log WHERE created_at < $1")
+                    .bind(tessera_model::to_millis(now - time::Duration::days($crate::sql::signin::SIGN_IN_LOG_DAYS)))
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
                 tx.commit().await?;
                 Ok(n)
             }

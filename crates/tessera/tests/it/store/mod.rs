@@ -1,5 +1,6 @@
 //! Store conformance: the same behaviour on every backend.
 mod apps;
+mod authn;
 mod bootstrap;
 mod directory;
 mod fixtures;
