@@ -8,6 +8,13 @@ use async_trait::async_trait;
 use tessera_model::{AuthMethod, ObjectId, SignInEvent, TenantId};
 use time::OffsetDateTime;
 
+/// What sign-in needs to know of a user's password.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PasswordState {
+    pub hash: Option<String>,
+    pub force_change: bool,
+}
+
 #[async_trait]
 pub trait AuthMethodStore: Send + Sync {
     /// Adds a method. A passkey whose credential id is registered already
@@ -26,6 +33,27 @@ pub trait AuthMethodStore: Send + Sync {
         t: TenantId,
         user: ObjectId,
         id: ObjectId,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    /// The tenant a passkey is registered in: credential ids are unique
+    /// across tenants (the one cross-tenant lookup here, as domain names
+    /// route sign-in).
+    async fn passkey_tenant(&self, credential_id: &[u8]) -> StoreResult<Option<TenantId>>;
+    /// The user's password state: hash, and whether they must change it at
+    /// their next sign-in. `None` for an unknown user.
+    async fn password_state(
+        &self,
+        t: TenantId,
+        user: ObjectId,
+    ) -> StoreResult<Option<PasswordState>>;
+    /// Sets the user's password (an Argon2id PHC string) and whether they
+    /// must change it at the next sign-in.
+    async fn change_password(
+        &self,
+        t: TenantId,
+        user: ObjectId,
+        phc: &str,
+        force_change: bool,
         now: OffsetDateTime,
     ) -> StoreResult<()>;
     /// The passkey with this credential id, whoever's it is.

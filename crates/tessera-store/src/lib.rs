@@ -19,7 +19,7 @@ mod sql;
 mod sqlite;
 mod traits;
 
-pub use authn::AuthMethodStore;
+pub use authn::{AuthMethodStore, PasswordState};
 pub use error::{StoreError, StoreResult};
 pub use postgres::PgStore;
 pub use query::*;

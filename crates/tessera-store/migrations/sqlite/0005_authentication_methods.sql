@@ -20,8 +20,11 @@ CREATE TABLE auth_methods (
     PRIMARY KEY (tenant_id, id)
 );
 CREATE INDEX auth_methods_user ON auth_methods(tenant_id, user_id);
--- A passkey is registered once per tenant (and found by its id at sign-in).
-CREATE UNIQUE INDEX auth_methods_credential ON auth_methods(tenant_id, credential_id);
+-- A passkey is registered once, in one tenant: a passwordless sign-in at
+-- `/organizations` finds the tenant by the credential id (as a verified
+-- domain name routes a user name). Credential ids are chosen by the
+-- authenticator at registration, so nobody can take another's in advance.
+CREATE UNIQUE INDEX auth_methods_credential ON auth_methods(credential_id);
 
 -- WebAuthn challenges already answered: the challenge travels sealed in the
 -- page (nothing is stored before sign-in); its digest is recorded on use so

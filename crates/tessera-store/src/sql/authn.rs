@@ -181,6 +181,40 @@ macro_rules! impl_authn {
                 Ok(())
             }
 
+            async fn passkey_tenant(&self, credential_id: &[u8]) -> $crate::StoreResult<Option<tessera_model::TenantId>> {
+                let row = sqlx::query("SELECT tenant_id FROM auth_methods WHERE credential_id = $1 AND kind = 'fido2'")
+                    .bind(credential_id.to_vec())
+                    .fetch_optional(self.read())
+                    .await?;
+                row.as_ref().map(|r| $crate::sql::rows::guid(r, "tenant_id")).transpose()
+            }
+
+            async fn password_state(&self, t: tessera_model::TenantId, user: tessera_model::ObjectId) -> $crate::StoreResult<Option<$crate::PasswordState>> {
+                use $crate::sql::rows::Get;
+                let row = sqlx::query("SELECT password_hash, force_change_password FROM users WHERE tenant_id = $1 AND id = $2")
+                    .bind(t.to_string())
+                    .bind(user.to_string())
+                    .fetch_optional(self.read())
+                    .await?;
+                row.map(|r| -> $crate::StoreResult<$crate::PasswordState> {
+                    Ok($crate::PasswordState { hash: r.opt_str("password_hash")?, force_change: r.flag("force_change_password")? })
+                })
+                .transpose()
+            }
+
+            async fn change_password(&self, t: tessera_model::TenantId, user: tessera_model::ObjectId, phc: &str, force_change: bool, now: time::OffsetDateTime) -> $crate::StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                Self::tx_set_password_hash(&mut tx, t, user, phc, now).await?;
+                sqlx::query("UPDATE users SET force_change_password = $3 WHERE tenant_id = $1 AND id = $2")
+                    .bind(t.to_string())
+                    .bind(user.to_string())
+                    .bind(force_change)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
             async fn passkey_by_credential(&self, t: tessera_model::TenantId, credential_id: &[u8]) -> $crate::StoreResult<Option<tessera_model::AuthMethod>> {
                 let sql = format!(
                     "SELECT {} FROM auth_methods WHERE tenant_id = $1 AND credential_id = $2 AND kind = 'fido2'",

@@ -198,6 +198,33 @@ async fn policies_sessions_and_sign_in_log(b: TestBackend) {
     let alice = new_user(&mut r, "alice@authn-log.example");
     s.create_user(a.id, &alice, NOW).await.unwrap();
 
+    // Password state: forced change at next sign-in, cleared by a change.
+    let st = s.password_state(a.id, alice.id).await.unwrap().unwrap();
+    assert!(!st.force_change && st.hash.is_some());
+    s.change_password(a.id, alice.id, "$argon2id$new", true, NOW)
+        .await
+        .unwrap();
+    let st = s.password_state(a.id, alice.id).await.unwrap().unwrap();
+    assert_eq!(
+        (st.hash.as_deref(), st.force_change),
+        (Some("$argon2id$new"), true)
+    );
+    s.change_password(a.id, alice.id, "$argon2id$newer", false, NOW)
+        .await
+        .unwrap();
+    assert!(
+        !s.password_state(a.id, alice.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .force_change
+    );
+    assert_eq!(s.password_state(bt.id, alice.id).await.unwrap(), None);
+    assert!(matches!(
+        s.change_password(bt.id, alice.id, "$x", false, NOW).await,
+        Err(StoreError::NotFound)
+    ));
+
     assert_eq!(s.tenant_policy(a.id, "passwordPolicy").await.unwrap(), None);
     s.set_tenant_policy(a.id, "passwordPolicy", "{\"minLength\":12}", NOW)
         .await
