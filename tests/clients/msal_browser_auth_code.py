@@ -152,7 +152,7 @@ def sign_in(driver, auth_uri, redirect_uri):
     driver.get(auth_uri)
     user = wait_for(driver, "the sign-in page", lambda d: d.find_elements(By.NAME, "username"))[0]
     pw = driver.find_element(By.NAME, "password")
-    if user.get_attribute("autocomplete") != "username":
+    if user.get_attribute("autocomplete") != "username webauthn":
         raise AssertionError(f"username input autocomplete={user.get_attribute('autocomplete')!r}")
     if pw.get_attribute("autocomplete") != "current-password" or pw.get_attribute("type") != "password":
         raise AssertionError("password input lacks type=password autocomplete=current-password")

@@ -45,9 +45,10 @@ pub fn document(
         "scopes_supported": ["openid", "profile", "email", "offline_access"],
         "claims_supported": [
             "sub", "iss", "aud", "exp", "iat", "nbf", "tid", "oid", "azp", "azpacr", "roles",
-            "scp", "ver", "uti", "name", "preferred_username", "nonce", "sid", "auth_time", "amr",
+            "scp", "ver", "uti", "name", "preferred_username", "nonce", "sid", "auth_time", "amr", "acr",
             "wids", "groups", "email"
         ],
+        "acr_values_supported": tessera_authn::strength::ACR_VALUES,
         "request_uri_parameter_supported": false,
         "frontchannel_logout_supported": true,
         "frontchannel_logout_session_supported": true,

@@ -45,21 +45,12 @@ pub fn decide(req: &AuthorizeRequest, s: Situation<'_>, now: OffsetDateTime) -> 
         }
         _ => return Decision::ShowSignIn,
     };
-    if !s.fresh_sign_in {
-        let too_old = req.max_age.is_some_and(|m| {
-            (now - session.auth_time).whole_seconds() > i64::try_from(m).unwrap_or(i64::MAX)
-        });
-        let forced = matches!(
-            req.prompt,
-            Some(Prompt::Login) | Some(Prompt::SelectAccount)
-        );
-        if too_old || forced {
-            return if none {
-                Decision::Fail("login_required", "The session is older than max_age.")
-            } else {
-                Decision::ShowSignIn
-            };
-        }
+    if must_sign_in_again(req, session, s.fresh_sign_in, now) {
+        return if none {
+            Decision::Fail("login_required", "The session is older than max_age.")
+        } else {
+            Decision::ShowSignIn
+        };
     }
     if s.consented_now {
         return Decision::Issue;
@@ -85,6 +76,28 @@ pub fn decide(req: &AuthorizeRequest, s: Situation<'_>, now: OffsetDateTime) -> 
         };
     }
     Decision::Issue
+}
+
+/// Whether the request wants a new sign-in although a session exists
+/// (`prompt=login`, `prompt=select_account`, `max_age` passed), unless the
+/// user signed in during this very request.
+pub fn must_sign_in_again(
+    req: &AuthorizeRequest,
+    session: &SsoSession,
+    fresh_sign_in: bool,
+    now: OffsetDateTime,
+) -> bool {
+    if fresh_sign_in {
+        return false;
+    }
+    let too_old = req.max_age.is_some_and(|m| {
+        (now - session.auth_time).whole_seconds() > i64::try_from(m).unwrap_or(i64::MAX)
+    });
+    too_old
+        || matches!(
+            req.prompt,
+            Some(Prompt::Login) | Some(Prompt::SelectAccount)
+        )
 }
 
 /// A new authorization code for `user`: the value for the client and the
@@ -190,6 +203,20 @@ pub fn domain_of(upn: &str) -> Option<&str> {
 /// at 15 minutes).
 pub const FREE_FAILURES: u32 = 5;
 
+/// Failures from one network source (any account names) before it is
+/// throttled: enough for a shared office address, too few for spraying.
+pub const SOURCE_FREE_FAILURES: u32 = 20;
+
+/// Back-off for a network source: as [`lockout`], past
+/// [`SOURCE_FREE_FAILURES`].
+pub fn source_lockout(failures: u32) -> Option<time::Duration> {
+    if failures < SOURCE_FREE_FAILURES {
+        return None;
+    }
+    let exp = (failures - SOURCE_FREE_FAILURES).min(10);
+    Some(time::Duration::seconds((1i64 << exp).min(900)))
+}
+
 pub fn lockout(failures: u32) -> Option<time::Duration> {
     if failures < FREE_FAILURES {
         return None;
@@ -218,6 +245,7 @@ mod tests {
             login_hint: None,
             domain_hint: None,
             max_age,
+            acr_values: vec![],
         }
     }
 

@@ -33,6 +33,7 @@ pub struct UserAccessClaims {
     pub iat: i64,
     pub nbf: i64,
     pub exp: i64,
+    pub acr: &'static str,
     pub amr: Vec<String>,
     pub azp: AppId,
     pub azpacr: &'static str,
@@ -66,6 +67,7 @@ pub struct IdTokenClaims {
     pub nbf: i64,
     pub exp: i64,
     pub auth_time: i64,
+    pub acr: &'static str,
     pub amr: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
@@ -86,6 +88,12 @@ pub struct IdTokenClaims {
     pub claim_names: Option<serde_json::Value>,
     #[serde(rename = "_claim_sources", skip_serializing_if = "Option::is_none")]
     pub claim_sources: Option<serde_json::Value>,
+}
+
+/// The `acr` of a sign-in: the strongest built-in authentication strength
+/// its methods (`amr`) satisfy.
+pub fn acr_of(amr: &[String]) -> &'static str {
+    tessera_authn::strength::acr(&tessera_authn::strength::methods_from_amr(amr))
 }
 
 /// Entra's pairwise `sub`: the same user has a different, stable subject
@@ -278,6 +286,7 @@ pub async fn mint(
         iat,
         nbf: iat,
         exp: iat + ACCESS_TOKEN_SECONDS,
+        acr: acr_of(&g.amr),
         amr: g.amr.clone(),
         azp: g.client.app_id,
         azpacr: g.azpacr,
@@ -320,7 +329,8 @@ pub async fn mint(
             nbf: iat,
             exp: iat + ACCESS_TOKEN_SECONDS,
             auth_time: g.auth_time.unix_timestamp(),
-            amr: g.amr.clone(),
+            acr: acr_of(&g.amr),
+        amr: g.amr.clone(),
             email: g
                 .scp
                 .iter()

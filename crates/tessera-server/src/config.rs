@@ -137,9 +137,10 @@ impl Config {
             Some(u) => u.trim_end_matches('/').to_string(),
             None => {
                 let scheme = if self.tls_enabled() { "https" } else { "http" };
-                let host = if self.tls_enabled() && bound.ip().is_loopback() {
-                    // The dev certificate names `localhost`; MSAL and browsers
-                    // prefer names to IPs for HTTPS.
+                let host = if bound.ip().is_loopback() {
+                    // A name, not an IP: the dev certificate names `localhost`,
+                    // MSAL and browsers prefer names for HTTPS, and WebAuthn
+                    // (passkeys) has no relying party for an IP address.
                     "localhost".to_string()
                 } else if bound.is_ipv6() {
                     format!("[{}]", bound.ip())

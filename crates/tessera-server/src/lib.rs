@@ -8,6 +8,7 @@
 
 pub mod admin;
 pub mod app;
+pub mod authn_policy;
 pub mod bootstrap;
 pub mod cache;
 pub mod clock;

@@ -170,8 +170,9 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
         signin,
         rotator: rotator.clone(),
         dns: Arc::new(crate::dns::Dns::new(config.dns_server.as_deref())),
+        webauthn: crate::signin::passkey::relying_party(&base_url).map(Arc::new),
     };
-    let app = app::router(state).into_make_service();
+    let app = app::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let handle = Handle::new();
     let task = match (&config.tls_cert, &config.tls_key) {
         (Some(cert), Some(key)) => {

@@ -26,6 +26,9 @@ pub struct AppState {
     pub signin: Arc<SignInKit>,
     /// TXT lookups for domain verification.
     pub dns: Arc<crate::dns::Dns>,
+    /// The WebAuthn relying party (passkeys): `None` when the public URL's
+    /// host is an IP address, which WebAuthn cannot name.
+    pub webauthn: Option<Arc<tessera_authn::webauthn::Relying>>,
 }
 
 /// What the sign-in pages need beside the store: keys derived from the
@@ -39,6 +42,12 @@ pub struct SignInKit {
     pub paging_key: zeroize::Zeroizing<[u8; 32]>,
     /// Argon2id verification on dedicated threads (bounded, memory reused).
     pub passwords: crate::signin::passwords::PasswordWorkers,
+    /// Seals TOTP seeds at rest and WebAuthn ceremony state in pages
+    /// (AES-256-GCM; the associated data names the purpose and owner).
+    pub sealer: tessera_crypto::MasterKey,
+    /// Keys Temporary Access Pass digests (a stolen database alone cannot
+    /// test guesses).
+    pub tap_key: zeroize::Zeroizing<[u8; 32]>,
 }
 
 impl SignInKit {
@@ -47,6 +56,8 @@ impl SignInKit {
             csrf_key: master.derive("csrf"),
             pairwise_key: master.derive("pairwise-sub"),
             paging_key: master.derive("graph-skiptoken"),
+            sealer: master.clone(),
+            tap_key: master.derive("temporary-access-pass"),
             passwords: crate::signin::passwords::PasswordWorkers::start(
                 tessera_crypto::PasswordHasher::default(),
                 crate::signin::passwords::PasswordWorkers::default_workers(),

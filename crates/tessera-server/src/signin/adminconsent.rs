@@ -89,6 +89,7 @@ pub(crate) async fn flow_for(
         device: None,
         pushed: None,
         admin_consent: true,
+        security_info: false,
     })
 }
 

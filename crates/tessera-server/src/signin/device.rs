@@ -157,6 +157,7 @@ pub(crate) async fn flow_for(
         }),
         pushed: None,
         admin_consent: false,
+        security_info: false,
     })
 }
 

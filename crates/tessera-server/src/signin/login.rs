@@ -10,10 +10,13 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
-use tessera_model::{Clock, ObjectId, SsoSession, TenantId};
-use tessera_oauth::interaction::{domain_of, lockout};
+use super::authn::{record, ClientIp, LogEntry};
+use tessera_authn::strength::Method;
+use tessera_model::{Clock, MethodDetail, ObjectId, SsoSession, TenantId};
+use tessera_oauth::interaction::{domain_of, lockout, source_lockout};
 
 pub const BAD_CREDENTIALS: &str = "Your account or password is incorrect.";
+pub const BAD_TAP: &str = "That Temporary Access Pass is not valid: it may be wrong, expired or already used.";
 pub const LOCKED: &str =
     "Your account is temporarily locked to prevent unauthorized use. Try again later.";
 /// How long a sign-in session lasts without signing in again.
@@ -34,7 +37,16 @@ pub(crate) fn page(
         extra.push((header::SET_COOKIE, c));
     }
     let targets: Vec<String> = pages::origin(&flow.req.redirect_uri).into_iter().collect();
-    let action = format!("/{}/login", path_segment(flow));
+    let segment = path_segment(flow);
+    let action = format!("/{segment}/login");
+    let passkey = super::passkey::passwordless_options(s).map(|(options, state)| {
+        minijinja::context! { action => format!("/{segment}/login/passkey"), options, state }
+    });
+    let csp = if passkey.is_some() {
+        pages::csp_with_script(&targets)
+    } else {
+        pages::csp(&targets, None, &[])
+    };
     pages::render(
         if error.is_some() {
             StatusCode::BAD_REQUEST
@@ -44,9 +56,9 @@ pub(crate) fn page(
         "signin.html",
         minijinja::context! {
             app_name => flow.client.app.display_name,
-            action, ctx => flow.ctx, csrf, error, username,
+            action, ctx => flow.ctx, csrf, error, username, passkey,
         },
-        pages::csp(&targets, None, &[]),
+        csp,
         extra,
     )
 }
@@ -94,6 +106,7 @@ pub(crate) fn csrf_failure(headers: &HeaderMap) -> Response {
 pub async fn submit(
     State(s): State<AppState>,
     Path(segment): Path<String>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -102,11 +115,13 @@ pub async fn submit(
         Err(res) => return res,
     };
     let username = form.get("username").map(|u| u.trim()).unwrap_or("");
+    let tap = form.get("tap").map(String::as_str).unwrap_or("");
     let password = form.get("password").map(String::as_str).unwrap_or("");
+    let secret = if tap.is_empty() { password } else { tap };
     if username.is_empty()
-        || password.is_empty()
+        || secret.is_empty()
         || username.len() > MAX_FIELD
-        || password.len() > MAX_FIELD
+        || secret.len() > MAX_FIELD
     {
         return page(
             &s,
@@ -128,40 +143,99 @@ pub async fn submit(
             None => None,
         },
     };
-    match check_password(&s, tenant, username, password).await {
-        Ok(Some((t, user))) => signed_in(&s, &headers, flow, t, user).await,
-        Ok(None) => page(&s, &headers, &flow, Some(BAD_CREDENTIALS), username, vec![]),
+    let attempt = Attempt {
+        tenant,
+        username,
+        ip: &ip,
+        app: (flow.client.app.app_id, flow.client.app.display_name.as_str()),
+    };
+    let checked = if tap.is_empty() {
+        check_password(&s, &attempt, password).await
+    } else {
+        check_tap(&s, &attempt, tap).await
+    };
+    let method = if tap.is_empty() {
+        Method::Password
+    } else {
+        Method::TemporaryAccessPassMultiUse
+    };
+    match checked {
+        Ok(Some((t, user))) => signed_in(&s, &headers, flow, t, user, method, &ip).await,
+        Ok(None) => {
+            let message = if tap.is_empty() { BAD_CREDENTIALS } else { BAD_TAP };
+            page(&s, &headers, &flow, Some(message), username, vec![])
+        }
         Err(Refusal::Locked) => page(&s, &headers, &flow, Some(LOCKED), username, vec![]),
         Err(Refusal::Unavailable) => super::unavailable(&headers),
     }
 }
 
-enum Refusal {
+pub(crate) enum Refusal {
     Locked,
     Unavailable,
 }
 
-/// The user, if the password is theirs and the name is not locked. Unknown
-/// names cost the same Argon2 work and count failures the same way.
-async fn check_password(
-    s: &AppState,
-    tenant: Option<TenantId>,
-    username: &str,
-    password: &str,
-) -> Result<Option<(TenantId, tessera_model::User)>, Refusal> {
+/// Who is trying to sign in, from where, to what.
+pub(crate) struct Attempt<'a> {
+    pub tenant: Option<TenantId>,
+    pub username: &'a str,
+    pub ip: &'a str,
+    pub app: (tessera_model::AppId, &'a str),
+}
+
+/// Refuses at once while the typed name or the network source is locked
+/// (smart lockout: per account and per source, with back-off).
+async fn throttled(s: &AppState, t: TenantId, key: &str, ip: &str) -> Result<(), Refusal> {
     let now = SystemClock.now();
-    let key = username.to_lowercase();
     let unavailable = |_| Refusal::Unavailable;
-    if let Some(t) = tenant {
-        let th = s.store.throttle(t, &key).await.map_err(unavailable)?;
+    for k in [key.to_string(), source_key(ip)] {
+        let th = s.store.throttle(t, &k).await.map_err(unavailable)?;
         if th.locked_until.is_some_and(|u| u > now) {
             return Err(Refusal::Locked);
         }
     }
-    let (user, hash) = match tenant {
+    Ok(())
+}
+
+/// Counts a failure against the typed name and the network source.
+async fn failed(s: &AppState, t: TenantId, key: &str, ip: &str) -> Result<(), Refusal> {
+    let now = SystemClock.now();
+    let unavailable = |_| Refusal::Unavailable;
+    s.store
+        .record_sign_in_failure(t, key, now, &lockout)
+        .await
+        .map_err(unavailable)?;
+    s.store
+        .record_sign_in_failure(t, &source_key(ip), now, &source_lockout)
+        .await
+        .map_err(unavailable)?;
+    Ok(())
+}
+
+fn source_key(ip: &str) -> String {
+    format!("source:{ip}")
+}
+
+/// The user, if the password is theirs and neither the name nor the source
+/// is locked. Unknown names cost the same Argon2 work and count failures the
+/// same way.
+async fn check_password(
+    s: &AppState,
+    a: &Attempt<'_>,
+    password: &str,
+) -> Result<Option<(TenantId, tessera_model::User)>, Refusal> {
+    let key = a.username.to_lowercase();
+    let unavailable = |_| Refusal::Unavailable;
+    if let Some(t) = a.tenant {
+        if let Err(r) = throttled(s, t, &key, a.ip).await {
+            log_attempt(s, a, None, "Password", false, "Account or source locked", 50053).await;
+            return Err(r);
+        }
+    }
+    let (user, hash) = match a.tenant {
         Some(t) => match s
             .store
-            .get_user_by_upn(t, username)
+            .get_user_by_upn(t, a.username)
             .await
             .map_err(unavailable)?
         {
@@ -178,7 +252,7 @@ async fn check_password(
         None => (None, None),
     };
     let ok = verify(s, hash, password.to_string()).await?;
-    match (tenant, user) {
+    match (a.tenant, user) {
         (Some(t), Some(u)) if ok => {
             s.store
                 .clear_sign_in_failures(t, &key)
@@ -186,20 +260,115 @@ async fn check_password(
                 .map_err(unavailable)?;
             Ok(Some((t, u)))
         }
-        (Some(t), _) => {
-            s.store
-                .record_sign_in_failure(t, &key, now, &lockout)
-                .await
-                .map_err(unavailable)?;
+        (Some(t), u) => {
+            failed(s, t, &key, a.ip).await?;
+            let uid = u.map(|u| u.id);
+            log_attempt(s, a, uid, "Password", false, "Invalid username or password", 50126).await;
             Ok(None)
         }
         (None, _) => Ok(None),
     }
 }
 
+/// The user, if `presented` is one of their usable Temporary Access Passes
+/// (a one-time pass is spent here). Throttled like a password.
+async fn check_tap(
+    s: &AppState,
+    a: &Attempt<'_>,
+    presented: &str,
+) -> Result<Option<(TenantId, tessera_model::User)>, Refusal> {
+    let now = SystemClock.now();
+    let Some(t) = a.tenant else { return Ok(None) };
+    let key = a.username.to_lowercase();
+    let unavailable = |_| Refusal::Unavailable;
+    if let Err(r) = throttled(s, t, &key, a.ip).await {
+        log_attempt(s, a, None, "Temporary Access Pass", false, "Account or source locked", 50053).await;
+        return Err(r);
+    }
+    let user = match s.store.get_user_by_upn(t, a.username).await.map_err(unavailable)? {
+        Some(u) if u.account_enabled => Some(u),
+        _ => None,
+    };
+    let policy = match &user {
+        Some(_) => Some(crate::authn_policy::load(s.store.as_ref(), t).await.map_err(unavailable)?),
+        None => None,
+    };
+    let mut matched = None;
+    if let (Some(u), Some(p)) = (&user, &policy) {
+        if p.tap.enabled {
+            for m in s.store.auth_methods(t, u.id).await.map_err(unavailable)? {
+                if let MethodDetail::TemporaryAccessPass { digest, start, lifetime_minutes, is_usable_once, used_at } = &m.detail {
+                    let window = tessera_authn::tap::TapWindow {
+                        start: *start,
+                        lifetime_minutes: *lifetime_minutes,
+                        is_usable_once: *is_usable_once,
+                        used_at: *used_at,
+                    };
+                    if tessera_authn::tap::matches(s.signin.tap_key.as_ref(), presented, digest) {
+                        matched = Some((m.id, window));
+                    }
+                }
+            }
+        }
+    }
+    let uid = user.as_ref().map(|u| u.id);
+    match (user, matched) {
+        (Some(u), Some((id, w))) if w.usable(now) => {
+            if !s.store.use_temporary_access_pass(t, id, w.is_usable_once, now).await.map_err(unavailable)? {
+                failed(s, t, &key, a.ip).await?;
+                log_attempt(s, a, uid, "Temporary Access Pass", false, "Temporary Access Pass already used", 130504).await;
+                return Ok(None);
+            }
+            s.store.clear_sign_in_failures(t, &key).await.map_err(unavailable)?;
+            Ok(Some((t, u)))
+        }
+        (_, Some((_, w))) => {
+            failed(s, t, &key, a.ip).await?;
+            let why = match w.state(now) {
+                tessera_authn::tap::TapState::Expired => "Temporary Access Pass expired",
+                tessera_authn::tap::TapState::Used => "Temporary Access Pass already used",
+                tessera_authn::tap::TapState::NotYetValid => "Temporary Access Pass not yet valid",
+                tessera_authn::tap::TapState::Active => "Temporary Access Pass refused",
+            };
+            log_attempt(s, a, uid, "Temporary Access Pass", false, why, 130504).await;
+            Ok(None)
+        }
+        (_, None) => {
+            failed(s, t, &key, a.ip).await?;
+            log_attempt(s, a, uid, "Temporary Access Pass", false, "Invalid Temporary Access Pass", 130503).await;
+            Ok(None)
+        }
+    }
+}
+
+/// A failed first step, in the sign-in log (its steps, its Entra code).
+async fn log_attempt(
+    s: &AppState,
+    a: &Attempt<'_>,
+    user: Option<tessera_model::ObjectId>,
+    method: &str,
+    succeeded: bool,
+    detail: &str,
+    code: i32,
+) {
+    let Some(t) = a.tenant else { return };
+    let entry = LogEntry {
+        tenant: t,
+        user,
+        username: a.username,
+        app: Some(a.app),
+        ip: a.ip,
+        error_code: code,
+        failure: detail,
+        mfa: false,
+        steps: vec![(method, succeeded, detail)],
+    };
+    record(s, entry, SystemClock.now()).await;
+}
+
 /// Argon2id on the password workers (bounded; without a hash, the same
 /// work against a dummy).
-async fn verify(s: &AppState, hash: Option<String>, password: String) -> Result<bool, Refusal> {
+pub(crate) async fn verify(s: &AppState, hash: Option<String>, password: String) -> Result<bool, Refusal> {
     s.signin
         .passwords
         .verify(hash, &password)
@@ -208,12 +377,14 @@ async fn verify(s: &AppState, hash: Option<String>, password: String) -> Result<
 }
 
 /// Starts the SSO session, sets its cookie and carries on with the flow.
-async fn signed_in(
+pub(crate) async fn signed_in(
     s: &AppState,
     headers: &HeaderMap,
     flow: Flow,
     t: TenantId,
     user: tessera_model::User,
+    method: Method,
+    ip: &str,
 ) -> Response {
     let now = SystemClock.now();
     let mut rng = rand::rngs::OsRng;
@@ -223,7 +394,7 @@ async fn signed_in(
         user_id: user.id,
         secret_digest: tessera_crypto::secret_digest(&secret).to_vec(),
         auth_time: now,
-        amr: vec!["pwd".into()],
+        amr: tessera_authn::strength::amr(&[method]),
         created_at: now,
         expires_at: now + time::Duration::hours(SESSION_HOURS),
         ended_at: None,
@@ -237,6 +408,23 @@ async fn signed_in(
             .map(|c| (header::SET_COOKIE, c))
             .into_iter()
             .collect();
+    let step = match method {
+        Method::Password => ("Password", "Correct password"),
+        Method::Fido2 => ("Passkey", "Passkey verified"),
+        _ => ("Temporary Access Pass", "Temporary Access Pass accepted"),
+    };
+    let entry = LogEntry {
+        tenant: t,
+        user: Some(user.id),
+        username: &user.user_principal_name,
+        app: Some((flow.client.app.app_id, flow.client.app.display_name.as_str())),
+        ip,
+        error_code: 0,
+        failure: "",
+        mfa: method != Method::Password,
+        steps: vec![(step.0, true, step.1)],
+    };
+    record(s, entry, now).await;
     let signed = Signed {
         tenant: t,
         session,

@@ -5,13 +5,18 @@
 //! on the server until the user has signed in. Protocol decisions are the
 //! engine's (`tessera_oauth::interaction`); this module renders and routes.
 pub mod adminconsent;
+pub mod authn;
 pub mod consent;
 pub mod cookies;
 pub mod device;
 pub mod login;
 pub mod logout;
+pub mod mfa;
 pub mod pages;
+pub mod passkey;
+pub mod password_change;
 pub mod passwords;
+pub mod security_info;
 
 use crate::clock::SystemClock;
 use crate::state::AppState;
@@ -37,6 +42,11 @@ pub fn routes() -> Router<AppState> {
             get(authorize_get).post(authorize_post),
         )
         .route("/{tenant}/login", post(login::submit))
+        .route("/{tenant}/login/tap", post(login::submit))
+        .route("/{tenant}/login/passkey", post(passkey::submit))
+        .route("/{tenant}/login/mfa", post(mfa::submit))
+        .route("/{tenant}/login/password", post(password_change::submit))
+        .merge(security_info::routes())
         .route("/{tenant}/consent", post(consent::submit))
         .route("/devicelogin", get(device::page).post(device::submit))
         .route("/{tenant}/adminconsent", get(adminconsent::start))
@@ -45,6 +55,7 @@ pub fn routes() -> Router<AppState> {
             get(logout::get).post(logout::post),
         )
         .route("/static/tessera.css", get(pages::stylesheet))
+        .route("/static/webauthn.js", get(pages::webauthn_script))
 }
 
 /// A validated authorization request and what it was validated against.
@@ -64,6 +75,8 @@ pub(crate) struct Flow {
     pub pushed: Option<(TenantId, Vec<u8>)>,
     /// For `/adminconsent`: grant for the organisation, answer without a code.
     pub admin_consent: bool,
+    /// For the security info page: sign in, then go back to it.
+    pub security_info: bool,
 }
 
 /// A signed-in browser: its live session, the user and their tenant.
@@ -255,6 +268,7 @@ pub(crate) async fn start(
         device: None,
         pushed: pushed.map(|(t, digest, _)| (t, digest)),
         admin_consent: false,
+        security_info: false,
     })
 }
 
@@ -291,15 +305,13 @@ async fn pushed_request(
     Ok((t, digest, params))
 }
 
-/// The common start of the pages' form posts: a well-formed form, a valid
-/// CSRF token, and the original request (`ctx`) still valid.
-pub(crate) async fn posted(
+/// A posted page form: well-formed, with this browser's CSRF token.
+pub(crate) fn posted_plain(
     s: &AppState,
-    segment: &str,
     headers: &HeaderMap,
     body: &[u8],
     what: &str,
-) -> Result<(BTreeMap<String, String>, Flow), Response> {
+) -> Result<BTreeMap<String, String>, Response> {
     let Some(form) = is_form(headers).then(|| read_form(body)).flatten() else {
         return Err(pages::error(
             StatusCode::BAD_REQUEST,
@@ -310,10 +322,25 @@ pub(crate) async fn posted(
     if !login::csrf_valid(s, headers, form.get("csrf")) {
         return Err(login::csrf_failure(headers));
     }
+    Ok(form)
+}
+
+/// The common start of the pages' form posts: a well-formed form, a valid
+/// CSRF token, and the original request (`ctx`) still valid.
+pub(crate) async fn posted(
+    s: &AppState,
+    segment: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+    what: &str,
+) -> Result<(BTreeMap<String, String>, Flow), Response> {
+    let form = posted_plain(s, headers, body, what)?;
     let ctx = form.get("ctx").map(String::as_str).unwrap_or("");
     let ctx_form = read_form(ctx.as_bytes()).unwrap_or_default();
     let flow = if let Some(code) = ctx_form.get("device") {
         device::flow_for(s, headers, code).await?
+    } else if ctx_form.contains_key("mysecurityinfo") {
+        security_info::flow_for(s, segment, headers, &ctx_form).await?
     } else if ctx_form.contains_key("adminconsent") {
         adminconsent::flow_for(s, segment, headers, &ctx_form).await?
     } else {
@@ -481,6 +508,40 @@ pub(crate) async fn proceed(
             &rid,
         );
     }
+    let admin = match is_admin(s, t, &signed.user).await {
+        Ok(a) => a,
+        Err(_) => return unavailable(headers),
+    };
+    if !tessera_oauth::interaction::must_sign_in_again(&flow.req, &signed.session, p.fresh_sign_in, now) {
+        let need = match authn::need(s, &signed, &flow.req.acr_values, admin, now).await {
+            Ok(n) => n,
+            Err(_) => return unavailable(headers),
+        };
+        let none = flow.req.prompt == Some(tessera_oauth::authorize::Prompt::None);
+        match need {
+            authn::Need::Nothing => {}
+            _ if none => {
+                return fail(
+                    &flow,
+                    "interaction_required",
+                    "The user must complete sign-in (a second factor or a password change); prompt=none forbids showing it.",
+                    iss.clone(),
+                    extra,
+                )
+            }
+            authn::Need::ChangePassword => {
+                return password_change::page(s, headers, &flow, &signed, None, extra).await
+            }
+            authn::Need::SecondFactor => return mfa::page(s, headers, &flow, &signed, None, extra).await,
+            authn::Need::Register => {
+                return mfa::register_page(s, headers, &flow, &signed, None, extra).await
+            }
+        }
+    }
+    if flow.security_info {
+        let status = if flow.via_post { StatusCode::SEE_OTHER } else { StatusCode::FOUND };
+        return redirect(status, &security_info::path(t), extra);
+    }
     if flow.admin_consent {
         return adminconsent::proceed(s, headers, &flow, &signed, p, extra).await;
     }
@@ -520,10 +581,6 @@ pub(crate) async fn proceed(
     .await
     {
         Ok(m) => m,
-        Err(_) => return unavailable(headers),
-    };
-    let admin = match is_admin(s, t, &signed.user).await {
-        Ok(a) => a,
         Err(_) => return unavailable(headers),
     };
     let needs_admin = !admin

@@ -30,6 +30,16 @@ fn env() -> &'static Environment<'static> {
                 include_str!("../../templates/devicelogin.html"),
             ),
             ("logout.html", include_str!("../../templates/logout.html")),
+            ("mfa.html", include_str!("../../templates/mfa.html")),
+            ("register.html", include_str!("../../templates/register.html")),
+            (
+                "securityinfo.html",
+                include_str!("../../templates/securityinfo.html"),
+            ),
+            (
+                "password_change.html",
+                include_str!("../../templates/password_change.html"),
+            ),
         ] {
             if let Err(e) = env.add_template(name, src) {
                 tracing::error!(template = name, error = %e, "template does not parse");
@@ -59,6 +69,12 @@ pub fn csp(form_targets: &[String], script_hash: Option<&str>, frames: &[String]
         "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src {script}; \
          form-action {form}; frame-src {frame}; frame-ancestors 'none'; base-uri 'none'"
     )
+}
+
+/// As [`csp`], for pages that load this server's WebAuthn script
+/// (`/static/webauthn.js`, `script-src 'self'`; nothing inline).
+pub fn csp_with_script(form_targets: &[String]) -> String {
+    csp(form_targets, None, &[]).replace("script-src 'none'", "script-src 'self'")
 }
 
 /// The origin (`scheme://host[:port]`) of a URL, for CSP.
@@ -143,6 +159,18 @@ pub fn form_post_script_hash() -> String {
         .encode(tessera_crypto::sha256(FORM_POST_SCRIPT.as_bytes()))
 }
 
+/// The sign-in pages' one script: WebAuthn ceremonies for the passkey forms.
+pub async fn webauthn_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../templates/webauthn.js"),
+    )
+        .into_response()
+}
+
 pub async fn stylesheet() -> Response {
     (
         [
@@ -168,6 +196,10 @@ mod tests {
             "message.html",
             "devicelogin.html",
             "logout.html",
+            "mfa.html",
+            "register.html",
+            "securityinfo.html",
+            "password_change.html",
         ] {
             assert!(env().get_template(t).is_ok(), "{t}");
         }

@@ -469,7 +469,7 @@ fn serve_with_no_arguments_just_works() {
     let out = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.contains("http://127.0.0.1:8080") && stdout.contains("bootstrap.json"),
+        stdout.contains("http://localhost:8080") && stdout.contains("bootstrap.json"),
         "{stdout}"
     );
     assert_eq!(out.status.code(), Some(0));
