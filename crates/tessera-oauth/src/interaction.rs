@@ -207,14 +207,15 @@ pub const FREE_FAILURES: u32 = 5;
 /// throttled: enough for a shared office address, too few for spraying.
 pub const SOURCE_FREE_FAILURES: u32 = 20;
 
-/// Back-off for a network source: as [`lockout`], past
-/// [`SOURCE_FREE_FAILURES`].
+/// Back-off for a network source past [`SOURCE_FREE_FAILURES`]: a minute
+/// (Entra's smart lockout default), doubling with each further failure, at
+/// most an hour.
 pub fn source_lockout(failures: u32) -> Option<time::Duration> {
     if failures < SOURCE_FREE_FAILURES {
         return None;
     }
     let exp = (failures - SOURCE_FREE_FAILURES).min(10);
-    Some(time::Duration::seconds((1i64 << exp).min(900)))
+    Some(time::Duration::seconds((60i64 << exp).min(3600)))
 }
 
 pub fn lockout(failures: u32) -> Option<time::Duration> {

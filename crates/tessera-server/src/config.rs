@@ -178,7 +178,7 @@ mod tests {
         );
         assert_eq!(redact_url("sqlite:///x/y.db"), "sqlite:///x/y.db");
         let c = Config::default();
-        assert_eq!(c.public_url_for(c.listen), "http://127.0.0.1:8080");
+        assert_eq!(c.public_url_for(c.listen), "http://localhost:8080");
         assert_eq!(c.database_url(), "sqlite://./tessera-data/tessera.db");
         let dbg = format!(
             "{:?}",

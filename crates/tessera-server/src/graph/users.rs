@@ -373,8 +373,31 @@ async fn check_upn(s: &AppState, t: TenantId, upn: &str) -> Result<(), GraphErro
     Ok(())
 }
 
-async fn hash_password(s: &AppState, password: String) -> Result<String, GraphError> {
-    if !complex_enough(&password) {
+/// Checks a password an administrator sets against Entra's complexity rule
+/// and the tenant's password policy (banned passwords apply to admin resets
+/// too, as in Entra), then hashes it.
+async fn hash_password(
+    s: &AppState,
+    tenant: tessera_model::TenantId,
+    upn: &str,
+    display_name: &str,
+    password: String,
+) -> Result<String, GraphError> {
+    let policy = crate::authn_policy::load(s.store.as_ref(), tenant).await?;
+    let tenant_name = s
+        .store
+        .get_tenant(tenant)
+        .await?
+        .map(|t| t.display_name)
+        .unwrap_or_default();
+    let ctx = tessera_authn::password_policy::PasswordContext {
+        tenant_name: &tenant_name,
+        user_principal_name: upn,
+        display_name,
+    };
+    let policy_ok =
+        tessera_authn::password_policy::check(&policy.password, &password, &ctx).is_ok();
+    if !complex_enough(&password) || !policy_ok {
         return Err(GraphError::bad_request(
             "Request_BadRequest",
             "The specified password does not comply with password complexity requirements. Please provide a different password.",
@@ -431,7 +454,16 @@ async fn create(
     let declared = extensions::declared(&s, caller.tenant, "User").await?;
     let ext = extensions::values_in(&body, &declared, "user")?;
     let password_hash = match w.password {
-        Some(p) => Some(hash_password(&s, p).await?),
+        Some(p) => Some(
+            hash_password(
+                &s,
+                caller.tenant,
+                &u.user_principal_name,
+                &u.display_name,
+                p,
+            )
+            .await?,
+        ),
         None => None,
     };
     let new = NewUser {
@@ -490,7 +522,16 @@ async fn update(
     let now = SystemClock.now();
     // The password is hashed (and checked) before anything is written.
     let hash = match w.password {
-        Some(p) => Some(hash_password(&s, p).await?),
+        Some(p) => Some(
+            hash_password(
+                &s,
+                caller.tenant,
+                &u.user_principal_name,
+                &u.display_name,
+                p,
+            )
+            .await?,
+        ),
         None => None,
     };
     // One transaction: properties, password and extension values (whose

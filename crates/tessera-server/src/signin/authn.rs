@@ -59,7 +59,9 @@ pub(crate) async fn methods(
     let mut m = Methods::default();
     for method in s.store.auth_methods(t, user).await? {
         match method.detail {
-            MethodDetail::SoftwareOath { .. } if policy.software_oath_enabled => m.totp.push(method),
+            MethodDetail::SoftwareOath { .. } if policy.software_oath_enabled => {
+                m.totp.push(method)
+            }
             MethodDetail::Fido2 { .. } if policy.fido2_enabled && s.webauthn.is_some() => {
                 m.passkeys.push(method)
             }
@@ -100,8 +102,10 @@ pub(crate) async fn need(
     }
     let policy = crate::authn_policy::load(s.store.as_ref(), t).await?;
     let methods = methods(s, t, signed.user.id, &policy).await?;
-    let mut required: Vec<&'static strength::Strength> =
-        acr_values.iter().filter_map(|a| strength_for_acr(a)).collect();
+    let mut required: Vec<&'static strength::Strength> = acr_values
+        .iter()
+        .filter_map(|a| strength_for_acr(a))
+        .collect();
     let from_client = !required.is_empty();
     if policy.security_defaults && (admin || methods.has_second_factor()) {
         required.extend(strength::by_id(strength::MFA_ID));
@@ -118,7 +122,11 @@ pub(crate) async fn need(
     if !methods.passkeys.is_empty() {
         reachable.push(Method::Fido2);
     }
-    if methods.has_second_factor() && required.iter().all(|st| strength::satisfies(st, &reachable)) {
+    if methods.has_second_factor()
+        && required
+            .iter()
+            .all(|st| strength::satisfies(st, &reachable))
+    {
         return Ok(Need::SecondFactor);
     }
     let grace = now - signed.user.created_date_time < time::Duration::days(REGISTRATION_GRACE_DAYS);

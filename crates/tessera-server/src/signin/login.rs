@@ -2,6 +2,7 @@
 //! name with back-off (known or unknown names alike), Argon2id off the async
 //! runtime on bounded worker threads, the same message and the same work for
 //! a wrong password and an unknown user.
+use super::authn::{record, ClientIp, LogEntry};
 use super::{cookies, pages, proceed, request_id, Flow, Progress, Signed};
 use crate::clock::SystemClock;
 use crate::state::AppState;
@@ -10,13 +11,13 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
-use super::authn::{record, ClientIp, LogEntry};
 use tessera_authn::strength::Method;
 use tessera_model::{Clock, MethodDetail, ObjectId, SsoSession, TenantId};
 use tessera_oauth::interaction::{domain_of, lockout, source_lockout};
 
 pub const BAD_CREDENTIALS: &str = "Your account or password is incorrect.";
-pub const BAD_TAP: &str = "That Temporary Access Pass is not valid: it may be wrong, expired or already used.";
+pub const BAD_TAP: &str =
+    "That Temporary Access Pass is not valid: it may be wrong, expired or already used.";
 pub const LOCKED: &str =
     "Your account is temporarily locked to prevent unauthorized use. Try again later.";
 /// How long a sign-in session lasts without signing in again.
@@ -147,7 +148,10 @@ pub async fn submit(
         tenant,
         username,
         ip: &ip,
-        app: (flow.client.app.app_id, flow.client.app.display_name.as_str()),
+        app: (
+            flow.client.app.app_id,
+            flow.client.app.display_name.as_str(),
+        ),
     };
     let checked = if tap.is_empty() {
         check_password(&s, &attempt, password).await
@@ -162,7 +166,11 @@ pub async fn submit(
     match checked {
         Ok(Some((t, user))) => signed_in(&s, &headers, flow, t, user, method, &ip).await,
         Ok(None) => {
-            let message = if tap.is_empty() { BAD_CREDENTIALS } else { BAD_TAP };
+            let message = if tap.is_empty() {
+                BAD_CREDENTIALS
+            } else {
+                BAD_TAP
+            };
             page(&s, &headers, &flow, Some(message), username, vec![])
         }
         Err(Refusal::Locked) => page(&s, &headers, &flow, Some(LOCKED), username, vec![]),
@@ -228,7 +236,16 @@ async fn check_password(
     let unavailable = |_| Refusal::Unavailable;
     if let Some(t) = a.tenant {
         if let Err(r) = throttled(s, t, &key, a.ip).await {
-            log_attempt(s, a, None, "Password", false, "Account or source locked", 50053).await;
+            log_attempt(
+                s,
+                a,
+                None,
+                "Password",
+                false,
+                "Account or source locked",
+                50053,
+            )
+            .await;
             return Err(r);
         }
     }
@@ -263,7 +280,16 @@ async fn check_password(
         (Some(t), u) => {
             failed(s, t, &key, a.ip).await?;
             let uid = u.map(|u| u.id);
-            log_attempt(s, a, uid, "Password", false, "Invalid username or password", 50126).await;
+            log_attempt(
+                s,
+                a,
+                uid,
+                "Password",
+                false,
+                "Invalid username or password",
+                50126,
+            )
+            .await;
             Ok(None)
         }
         (None, _) => Ok(None),
@@ -282,22 +308,47 @@ async fn check_tap(
     let key = a.username.to_lowercase();
     let unavailable = |_| Refusal::Unavailable;
     if let Err(r) = throttled(s, t, &key, a.ip).await {
-        log_attempt(s, a, None, "Temporary Access Pass", false, "Account or source locked", 50053).await;
+        log_attempt(
+            s,
+            a,
+            None,
+            "Temporary Access Pass",
+            false,
+            "Account or source locked",
+            50053,
+        )
+        .await;
         return Err(r);
     }
-    let user = match s.store.get_user_by_upn(t, a.username).await.map_err(unavailable)? {
+    let user = match s
+        .store
+        .get_user_by_upn(t, a.username)
+        .await
+        .map_err(unavailable)?
+    {
         Some(u) if u.account_enabled => Some(u),
         _ => None,
     };
     let policy = match &user {
-        Some(_) => Some(crate::authn_policy::load(s.store.as_ref(), t).await.map_err(unavailable)?),
+        Some(_) => Some(
+            crate::authn_policy::load(s.store.as_ref(), t)
+                .await
+                .map_err(unavailable)?,
+        ),
         None => None,
     };
     let mut matched = None;
     if let (Some(u), Some(p)) = (&user, &policy) {
         if p.tap.enabled {
             for m in s.store.auth_methods(t, u.id).await.map_err(unavailable)? {
-                if let MethodDetail::TemporaryAccessPass { digest, start, lifetime_minutes, is_usable_once, used_at } = &m.detail {
+                if let MethodDetail::TemporaryAccessPass {
+                    digest,
+                    start,
+                    lifetime_minutes,
+                    is_usable_once,
+                    used_at,
+                } = &m.detail
+                {
                     let window = tessera_authn::tap::TapWindow {
                         start: *start,
                         lifetime_minutes: *lifetime_minutes,
@@ -314,12 +365,29 @@ async fn check_tap(
     let uid = user.as_ref().map(|u| u.id);
     match (user, matched) {
         (Some(u), Some((id, w))) if w.usable(now) => {
-            if !s.store.use_temporary_access_pass(t, id, w.is_usable_once, now).await.map_err(unavailable)? {
+            if !s
+                .store
+                .use_temporary_access_pass(t, id, w.is_usable_once, now)
+                .await
+                .map_err(unavailable)?
+            {
                 failed(s, t, &key, a.ip).await?;
-                log_attempt(s, a, uid, "Temporary Access Pass", false, "Temporary Access Pass already used", 130504).await;
+                log_attempt(
+                    s,
+                    a,
+                    uid,
+                    "Temporary Access Pass",
+                    false,
+                    "Temporary Access Pass already used",
+                    130504,
+                )
+                .await;
                 return Ok(None);
             }
-            s.store.clear_sign_in_failures(t, &key).await.map_err(unavailable)?;
+            s.store
+                .clear_sign_in_failures(t, &key)
+                .await
+                .map_err(unavailable)?;
             Ok(Some((t, u)))
         }
         (_, Some((_, w))) => {
@@ -335,7 +403,16 @@ async fn check_tap(
         }
         (_, None) => {
             failed(s, t, &key, a.ip).await?;
-            log_attempt(s, a, uid, "Temporary Access Pass", false, "Invalid Temporary Access Pass", 130503).await;
+            log_attempt(
+                s,
+                a,
+                uid,
+                "Temporary Access Pass",
+                false,
+                "Invalid Temporary Access Pass",
+                130503,
+            )
+            .await;
             Ok(None)
         }
     }
@@ -368,7 +445,11 @@ async fn log_attempt(
 
 /// Argon2id on the password workers (bounded; without a hash, the same
 /// work against a dummy).
-pub(crate) async fn verify(s: &AppState, hash: Option<String>, password: String) -> Result<bool, Refusal> {
+pub(crate) async fn verify(
+    s: &AppState,
+    hash: Option<String>,
+    password: String,
+) -> Result<bool, Refusal> {
     s.signin
         .passwords
         .verify(hash, &password)
@@ -417,7 +498,10 @@ pub(crate) async fn signed_in(
         tenant: t,
         user: Some(user.id),
         username: &user.user_principal_name,
-        app: Some((flow.client.app.app_id, flow.client.app.display_name.as_str())),
+        app: Some((
+            flow.client.app.app_id,
+            flow.client.app.display_name.as_str(),
+        )),
         ip,
         error_code: 0,
         failure: "",

@@ -16,7 +16,8 @@ use tessera_authn::strength::Method;
 use tessera_model::{AuthMethod, Clock, MethodDetail, TenantId};
 use tessera_oauth::interaction::lockout;
 
-pub const BAD_CODE: &str = "The code is wrong or was already used. Wait for the next code and try again.";
+pub const BAD_CODE: &str =
+    "The code is wrong or was already used. Wait for the next code and try again.";
 pub const LOCKED: &str = "Too many wrong codes. Wait a while, then try again.";
 
 /// The "Verify your identity" page.
@@ -113,15 +114,22 @@ pub async fn submit(
         Err(_) => return super::unavailable(&headers),
     }
     let verified = if let Some(code) = form.get("code") {
-        verify_code(&s, &signed, code).await.map(|ok| ok.then_some(Method::SoftwareOath))
+        verify_code(&s, &signed, code)
+            .await
+            .map(|ok| ok.then_some(Method::SoftwareOath))
     } else if let (Some(state), Some(credential)) = (form.get("state"), form.get("credential")) {
-        verify_passkey(&s, &signed, state, credential).await.map(|ok| ok.then_some(Method::Fido2))
+        verify_passkey(&s, &signed, state, credential)
+            .await
+            .map(|ok| ok.then_some(Method::Fido2))
     } else {
         Ok(None)
     };
     let (method_name, detail) = match (form.contains_key("code"), &verified) {
         (true, Ok(Some(_))) => ("OATH verification code", "MFA successfully completed"),
-        (true, _) => ("OATH verification code", "Invalid or replayed verification code"),
+        (true, _) => (
+            "OATH verification code",
+            "Invalid or replayed verification code",
+        ),
         (false, Ok(Some(_))) => ("Passkey", "MFA successfully completed"),
         (false, _) => ("Passkey", "Passkey could not be verified"),
     };
@@ -129,10 +137,21 @@ pub async fn submit(
         tenant: t,
         user: Some(signed.user.id),
         username: &signed.user.user_principal_name,
-        app: Some((flow.client.app.app_id, flow.client.app.display_name.as_str())),
+        app: Some((
+            flow.client.app.app_id,
+            flow.client.app.display_name.as_str(),
+        )),
         ip: &ip,
-        error_code: if matches!(verified, Ok(Some(_))) { 0 } else { 500121 },
-        failure: if matches!(verified, Ok(Some(_))) { "" } else { detail },
+        error_code: if matches!(verified, Ok(Some(_))) {
+            0
+        } else {
+            500121
+        },
+        failure: if matches!(verified, Ok(Some(_))) {
+            ""
+        } else {
+            detail
+        },
         mfa: true,
         steps: vec![(method_name, matches!(verified, Ok(Some(_))), detail)],
     };
@@ -140,10 +159,18 @@ pub async fn submit(
         Err(_) => super::unavailable(&headers),
         Ok(None) => {
             record(&s, log, now).await;
-            if s.store.record_sign_in_failure(t, &key, now, &lockout).await.is_err() {
+            if s.store
+                .record_sign_in_failure(t, &key, now, &lockout)
+                .await
+                .is_err()
+            {
                 return super::unavailable(&headers);
             }
-            let message = if form.contains_key("code") { BAD_CODE } else { passkey::BAD_PASSKEY };
+            let message = if form.contains_key("code") {
+                BAD_CODE
+            } else {
+                passkey::BAD_PASSKEY
+            };
             page(&s, &headers, &flow, &signed, Some(message), vec![]).await
         }
         Ok(Some(method)) => {
@@ -152,7 +179,11 @@ pub async fn submit(
                 return super::unavailable(&headers);
             }
             let amr = amr_with(&signed.session.amr, method);
-            if s.store.upgrade_session(t, signed.session.id, &amr, now).await.is_err() {
+            if s.store
+                .upgrade_session(t, signed.session.id, &amr, now)
+                .await
+                .is_err()
+            {
                 return super::login::page(&s, &headers, &flow, None, "", vec![]);
             }
             signed.session.amr = amr;
@@ -186,7 +217,11 @@ pub(crate) async fn verify_code(
         else {
             continue;
         };
-        let Ok(secret) = s.signin.sealer.open(sealed_secret, totp_aad(t, &m).as_bytes()) else {
+        let Ok(secret) = s
+            .signin
+            .sealer
+            .open(sealed_secret, totp_aad(t, &m).as_bytes())
+        else {
             tracing::warn!(method = %m.id, "a TOTP seed does not open under the master key");
             continue;
         };
@@ -235,4 +270,3 @@ async fn verify_passkey(
     };
     passkey::spend(s, t, method.id, &ceremony, &used).await
 }
-

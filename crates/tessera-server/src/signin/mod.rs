@@ -512,7 +512,12 @@ pub(crate) async fn proceed(
         Ok(a) => a,
         Err(_) => return unavailable(headers),
     };
-    if !tessera_oauth::interaction::must_sign_in_again(&flow.req, &signed.session, p.fresh_sign_in, now) {
+    if !tessera_oauth::interaction::must_sign_in_again(
+        &flow.req,
+        &signed.session,
+        p.fresh_sign_in,
+        now,
+    ) {
         let need = match authn::need(s, &signed, &flow.req.acr_values, admin, now).await {
             Ok(n) => n,
             Err(_) => return unavailable(headers),
@@ -539,7 +544,11 @@ pub(crate) async fn proceed(
         }
     }
     if flow.security_info {
-        let status = if flow.via_post { StatusCode::SEE_OTHER } else { StatusCode::FOUND };
+        let status = if flow.via_post {
+            StatusCode::SEE_OTHER
+        } else {
+            StatusCode::FOUND
+        };
         return redirect(status, &security_info::path(t), extra);
     }
     if flow.admin_consent {

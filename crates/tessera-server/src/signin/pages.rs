@@ -31,7 +31,10 @@ fn env() -> &'static Environment<'static> {
             ),
             ("logout.html", include_str!("../../templates/logout.html")),
             ("mfa.html", include_str!("../../templates/mfa.html")),
-            ("register.html", include_str!("../../templates/register.html")),
+            (
+                "register.html",
+                include_str!("../../templates/register.html"),
+            ),
             (
                 "securityinfo.html",
                 include_str!("../../templates/securityinfo.html"),

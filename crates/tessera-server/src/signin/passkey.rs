@@ -125,7 +125,14 @@ fn aad(purpose: &str) -> String {
 pub fn passwordless_options(s: &AppState) -> Option<(String, String)> {
     let rp = s.webauthn.as_ref()?;
     let c = rp.start_passwordless().ok()?;
-    let sealed = seal(s, PASSWORDLESS, None, &c.state, &c.challenge, SystemClock.now())?;
+    let sealed = seal(
+        s,
+        PASSWORDLESS,
+        None,
+        &c.state,
+        &c.challenge,
+        SystemClock.now(),
+    )?;
     Some((c.options_json, sealed))
 }
 
@@ -189,7 +196,11 @@ pub async fn spend(
     used: &Used,
 ) -> tessera_store::StoreResult<bool> {
     let digest = tessera_crypto::sha256(&ceremony.challenge);
-    if !s.store.consume_challenge(t, &digest, ceremony.expires_at).await? {
+    if !s
+        .store
+        .consume_challenge(t, &digest, ceremony.expires_at)
+        .await?
+    {
         return Ok(false);
     }
     s.store
@@ -225,9 +236,11 @@ pub async fn submit(
     let fail = |s: &AppState, flow: &super::Flow| {
         super::login::page(s, &headers, flow, Some(BAD_PASSKEY), "", vec![])
     };
-    let (Some(rp), Some(state), Some(credential)) =
-        (s.webauthn.clone(), form.get("state"), form.get("credential"))
-    else {
+    let (Some(rp), Some(state), Some(credential)) = (
+        s.webauthn.clone(),
+        form.get("state"),
+        form.get("credential"),
+    ) else {
         return fail(&s, &flow);
     };
     let Some(ceremony) = open(&s, PASSWORDLESS, None, state, now) else {
@@ -279,23 +292,45 @@ pub async fn submit(
         Err(_) => return super::unavailable(&headers),
     };
     if !policy.fido2_enabled {
-        log(Some(user.id), user.user_principal_name.clone(), false, "Passkeys are disabled by policy".into(), 135011).await;
+        log(
+            Some(user.id),
+            user.user_principal_name.clone(),
+            false,
+            "Passkeys are disabled by policy".into(),
+            135011,
+        )
+        .await;
         return fail(&s, &flow);
     }
     let Some(passkey) = stored(&method) else {
         return fail(&s, &flow);
     };
-    let used = match rp.finish_passwordless(&ceremony.state, credential, method.user_id.0, &[passkey]) {
-        Ok(u) => u,
-        Err(e) => {
-            log(Some(user.id), user.user_principal_name.clone(), false, format!("Passkey refused: {}", e.code()), 135010).await;
-            return fail(&s, &flow);
-        }
-    };
+    let used =
+        match rp.finish_passwordless(&ceremony.state, credential, method.user_id.0, &[passkey]) {
+            Ok(u) => u,
+            Err(e) => {
+                log(
+                    Some(user.id),
+                    user.user_principal_name.clone(),
+                    false,
+                    format!("Passkey refused: {}", e.code()),
+                    135010,
+                )
+                .await;
+                return fail(&s, &flow);
+            }
+        };
     match spend(&s, t, method.id, &ceremony, &used).await {
         Ok(true) => {}
         Ok(false) => {
-            log(Some(user.id), user.user_principal_name.clone(), false, "Passkey assertion replayed".into(), 135010).await;
+            log(
+                Some(user.id),
+                user.user_principal_name.clone(),
+                false,
+                "Passkey assertion replayed".into(),
+                135010,
+            )
+            .await;
             return fail(&s, &flow);
         }
         Err(_) => return super::unavailable(&headers),

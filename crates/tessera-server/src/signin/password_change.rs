@@ -30,7 +30,16 @@ pub(crate) async fn page(
     extra: Vec<(HeaderName, HeaderValue)>,
 ) -> Response {
     let action = format!("/{}/login/password", path_segment(flow));
-    render(s, headers, signed, &action, Some(&flow.ctx), true, error, extra)
+    render(
+        s,
+        headers,
+        signed,
+        &action,
+        Some(&flow.ctx),
+        true,
+        error,
+        extra,
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -74,7 +83,11 @@ async fn change(
     let t = signed.tenant;
     let now = SystemClock.now();
     let field = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
-    let (current, new, confirm) = (field("current_password"), field("new_password"), field("confirm_password"));
+    let (current, new, confirm) = (
+        field("current_password"),
+        field("new_password"),
+        field("confirm_password"),
+    );
     if current.len() > 256 || new.len() > 1024 {
         return Ok(Err(WRONG_CURRENT.into()));
     }
@@ -84,7 +97,11 @@ async fn change(
     if th.locked_until.is_some_and(|u| u > now) {
         return Ok(Err(super::login::LOCKED.into()));
     }
-    let state = s.store.password_state(t, signed.user.id).await.map_err(unavailable)?;
+    let state = s
+        .store
+        .password_state(t, signed.user.id)
+        .await
+        .map_err(unavailable)?;
     let hash = state.and_then(|p| p.hash);
     let ok = super::login::verify(s, hash, current.to_string())
         .await
@@ -102,7 +119,9 @@ async fn change(
     if new == current {
         return Ok(Err(SAME.into()));
     }
-    let policy = crate::authn_policy::load(s.store.as_ref(), t).await.map_err(unavailable)?;
+    let policy = crate::authn_policy::load(s.store.as_ref(), t)
+        .await
+        .map_err(unavailable)?;
     let tenant = s.store.get_tenant(t).await.map_err(unavailable)?;
     let tenant_name = tenant.map(|x| x.display_name).unwrap_or_default();
     let ctx = PasswordContext {
@@ -124,7 +143,10 @@ async fn change(
         .change_password(t, signed.user.id, &phc, false, now)
         .await
         .map_err(unavailable)?;
-    s.store.clear_sign_in_failures(t, &key).await.map_err(unavailable)?;
+    s.store
+        .clear_sign_in_failures(t, &key)
+        .await
+        .map_err(unavailable)?;
     Ok(Ok(()))
 }
 
@@ -161,7 +183,8 @@ pub async fn self_service_page(
     Path(segment): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let signed = match super::security_info::session_or_sign_in(&s, &segment, &headers, false).await {
+    let signed = match super::security_info::session_or_sign_in(&s, &segment, &headers, false).await
+    {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -180,14 +203,24 @@ pub async fn self_service(
         Ok(f) => f,
         Err(r) => return r,
     };
-    let signed = match super::security_info::session_or_sign_in(&s, &segment, &headers, false).await {
+    let signed = match super::security_info::session_or_sign_in(&s, &segment, &headers, false).await
+    {
         Ok(x) => x,
         Err(r) => return r,
     };
     let action = format!("{}/password", super::security_info::path(signed.tenant));
     match change(&s, &signed, &form).await {
         Err(res) => res,
-        Ok(Err(message)) => render(&s, &headers, &signed, &action, None, false, Some(&message), vec![]),
+        Ok(Err(message)) => render(
+            &s,
+            &headers,
+            &signed,
+            &action,
+            None,
+            false,
+            Some(&message),
+            vec![],
+        ),
         Ok(Ok(())) => super::redirect(
             StatusCode::SEE_OTHER,
             &super::security_info::path(signed.tenant),

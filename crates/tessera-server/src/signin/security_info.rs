@@ -30,12 +30,16 @@ pub const MY_SIGNINS_APP_ID: AppId = AppId::from_u128(0x19db86c3_b2b9_44cc_b339_
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/{tenant}/mysecurityinfo", get(show))
-        .route("/{tenant}/mysecurityinfo/totp", get(add_totp).post(enroll_totp))
+        .route(
+            "/{tenant}/mysecurityinfo/totp",
+            get(add_totp).post(enroll_totp),
+        )
         .route("/{tenant}/mysecurityinfo/passkey", post(register_passkey))
         .route("/{tenant}/mysecurityinfo/delete", post(delete))
         .route(
             "/{tenant}/mysecurityinfo/password",
-            get(super::password_change::self_service_page).post(super::password_change::self_service),
+            get(super::password_change::self_service_page)
+                .post(super::password_change::self_service),
         )
 }
 
@@ -53,15 +57,16 @@ pub(crate) async fn flow_for(
 ) -> Result<Flow, Response> {
     let t = match super::path_tenant(s, segment, headers).await? {
         PathTenant::Tenant(t) => t,
-        _ => {
-            return Err(pages::error(
-                StatusCode::BAD_REQUEST,
-                "Open your security info at your organization's address (/{tenant}/mysecurityinfo).",
-                &request_id(headers),
-            ))
-        }
+        _ => return Err(pages::error(
+            StatusCode::BAD_REQUEST,
+            "Open your security info at your organization's address (/{tenant}/mysecurityinfo).",
+            &request_id(headers),
+        )),
     };
-    Ok(flow(s, t, ctx_form.contains_key("reauth")))
+    // Only form posts rebuild this flow: their answers are 303s.
+    let mut f = flow(s, t, ctx_form.contains_key("reauth"));
+    f.via_post = true;
+    Ok(f)
 }
 
 fn flow(s: &AppState, t: TenantId, reauth: bool) -> Flow {
@@ -109,8 +114,8 @@ fn flow(s: &AppState, t: TenantId, reauth: bool) -> Flow {
 
 /// Whether the session may change security info now.
 pub(crate) fn recent(signed: &Signed, has_second_factor: bool) -> bool {
-    let fresh = SystemClock.now() - signed.session.auth_time
-        <= time::Duration::minutes(RECENT_MINUTES);
+    let fresh =
+        SystemClock.now() - signed.session.auth_time <= time::Duration::minutes(RECENT_MINUTES);
     fresh && (!has_second_factor || signed.session.amr.iter().any(|a| a == "mfa"))
 }
 
@@ -130,8 +135,17 @@ pub(crate) async fn session_or_sign_in(
     match super::current_session(s, headers, f.path_tenant).await {
         Some(signed) if !reauth => Ok(signed),
         signed => {
-            let hint = signed.map(|x| x.user.user_principal_name).unwrap_or_default();
-            Err(super::login::page(s, headers, &flow(s, t, reauth), None, &hint, vec![]))
+            let hint = signed
+                .map(|x| x.user.user_principal_name)
+                .unwrap_or_default();
+            Err(super::login::page(
+                s,
+                headers,
+                &flow(s, t, reauth),
+                None,
+                &hint,
+                vec![],
+            ))
         }
     }
 }
@@ -142,7 +156,9 @@ async fn show(
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Response {
-    let reauth = q.as_deref().is_some_and(|q| q.split('&').any(|p| p == "reauth=1"));
+    let reauth = q
+        .as_deref()
+        .is_some_and(|q| q.split('&').any(|p| p == "reauth=1"));
     let signed = match session_or_sign_in(&s, &segment, &headers, reauth).await {
         Ok(x) => x,
         Err(r) => return r,
@@ -226,7 +242,10 @@ fn describe(m: &AuthMethod) -> (&'static str, String) {
                 is_usable_once: *is_usable_once,
                 used_at: *used_at,
             };
-            ("Temporary Access Pass", w.state(SystemClock.now()).usability_reason().to_string())
+            (
+                "Temporary Access Pass",
+                w.state(SystemClock.now()).usability_reason().to_string(),
+            )
         }
     }
 }
@@ -312,9 +331,17 @@ pub(crate) async fn enroll_page(
     let totp = if policy.software_oath_enabled {
         let secret = tessera_authn::totp::new_secret(&mut rand::rngs::OsRng);
         let issuer = "Tessera";
-        let uri = tessera_authn::totp::otpauth_uri(&secret, issuer, &signed.user.user_principal_name);
+        let uri =
+            tessera_authn::totp::otpauth_uri(&secret, issuer, &signed.user.user_principal_name);
         let qr = tessera_authn::totp::qr_data_uri(&uri).ok();
-        let enrollment = passkey::seal(s, TOTP_ENROLL, Some(&signed.user.id.to_string()), &secret, &[], now);
+        let enrollment = passkey::seal(
+            s,
+            TOTP_ENROLL,
+            Some(&signed.user.id.to_string()),
+            &secret,
+            &[],
+            now,
+        );
         match (qr, enrollment) {
             (Some(qr), Some(enrollment)) => Some(minijinja::context! {
                 qr, uri, enrollment,
@@ -341,7 +368,11 @@ pub(crate) async fn enroll_page(
         pages::csp(&[], None, &[])
     };
     pages::render(
-        if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK },
+        if error.is_some() {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        },
         "register.html",
         minijinja::context! {
             user => signed.user.user_principal_name,
@@ -376,14 +407,23 @@ async fn change_request(
         let Some(signed) = super::current_session(s, headers, flow.path_tenant).await else {
             return Err(super::login::page(s, headers, &flow, None, "", vec![]));
         };
-        // Registering during sign-in: only what the interrupt allows (a
-        // session that has just proven the first factor).
-        if SystemClock.now() - signed.session.auth_time > time::Duration::minutes(RECENT_MINUTES) {
+        // Registering during sign-in (the interrupt for a user who must
+        // have a second factor and has none): the same rule as below, so a
+        // form with a `ctx` opens no way around it.
+        if !may_change(s, headers, &signed).await? {
             return Err(super::login::page(s, headers, &flow, None, "", vec![]));
         }
         return Ok((form, signed, Some(flow)));
     }
     let signed = session_or_sign_in(s, segment, headers, false).await?;
+    if !may_change(s, headers, &signed).await? {
+        return Err(reauth_needed(s, headers, &signed).await);
+    }
+    Ok((form, signed, None))
+}
+
+/// Whether this session may change security info now ([`recent`]).
+async fn may_change(s: &AppState, headers: &HeaderMap, signed: &Signed) -> Result<bool, Response> {
     let methods = s
         .store
         .auth_methods(signed.tenant, signed.user.id)
@@ -392,10 +432,7 @@ async fn change_request(
     let has_second = methods
         .iter()
         .any(|m| !matches!(m.detail, MethodDetail::TemporaryAccessPass { .. }));
-    if !recent(&signed, has_second) {
-        return Err(reauth_needed(s, headers, &signed).await);
-    }
-    Ok((form, signed, None))
+    Ok(recent(signed, has_second))
 }
 
 /// After a method was added: the flow goes on (with the session raised:
@@ -409,8 +446,7 @@ async fn added(
 ) -> Response {
     let now = SystemClock.now();
     let amr = amr_with(&signed.session.amr, method);
-    if s
-        .store
+    if s.store
         .upgrade_session(signed.tenant, signed.session.id, &amr, now)
         .await
         .is_err()
@@ -455,9 +491,9 @@ async fn enroll_totp(
     if !policy.software_oath_enabled {
         return again("Authenticator apps are turned off in your organization.").await;
     }
-    let opened = form.get("enrollment").and_then(|e| {
-        passkey::open(&s, TOTP_ENROLL, Some(&signed.user.id.to_string()), e, now)
-    });
+    let opened = form
+        .get("enrollment")
+        .and_then(|e| passkey::open(&s, TOTP_ENROLL, Some(&signed.user.id.to_string()), e, now));
     let Some(ceremony) = opened else {
         return again("This page has expired. Scan the new code and try again.").await;
     };
@@ -488,8 +524,13 @@ async fn enroll_totp(
         last_step: step,
     };
     // The enrollment's secret is single use: its seal digest is spent.
-    let digest = tessera_crypto::sha256(form.get("enrollment").map(String::as_bytes).unwrap_or(&[]));
-    match s.store.consume_challenge(t, &digest, ceremony.expires_at).await {
+    let digest =
+        tessera_crypto::sha256(form.get("enrollment").map(String::as_bytes).unwrap_or(&[]));
+    match s
+        .store
+        .consume_challenge(t, &digest, ceremony.expires_at)
+        .await
+    {
         Ok(true) => {}
         Ok(false) => return again("This code was already added.").await,
         Err(_) => return super::unavailable(&headers),
@@ -526,21 +567,34 @@ async fn register_passkey(
     if !policy.fido2_enabled {
         return again("Passkeys are turned off in your organization.".into()).await;
     }
-    let opened = form
-        .get("state")
-        .and_then(|st| passkey::open(&s, passkey::REGISTER, Some(&signed.user.id.to_string()), st, now));
+    let opened = form.get("state").and_then(|st| {
+        passkey::open(
+            &s,
+            passkey::REGISTER,
+            Some(&signed.user.id.to_string()),
+            st,
+            now,
+        )
+    });
     let (Some(ceremony), Some(credential)) = (opened, form.get("credential")) else {
         return again("This page has expired. Try again.".into()).await;
     };
     let stored = match rp.finish_registration(&ceremony.state, credential, &policy.fido2) {
         Ok(p) => p,
         Err(tessera_authn::webauthn::WebauthnFailure::NotAllowed(why)) => {
-            return again(format!("Your organization does not allow this passkey: {why}.")).await
+            return again(format!(
+                "Your organization does not allow this passkey: {why}."
+            ))
+            .await
         }
         Err(_) => return again("The passkey could not be registered. Try again.".into()).await,
     };
     let digest = tessera_crypto::sha256(&ceremony.challenge);
-    match s.store.consume_challenge(t, &digest, ceremony.expires_at).await {
+    match s
+        .store
+        .consume_challenge(t, &digest, ceremony.expires_at)
+        .await
+    {
         Ok(true) => {}
         Ok(false) => return again("This registration was already used.".into()).await,
         Err(_) => return super::unavailable(&headers),
@@ -585,7 +639,14 @@ async fn delete(
         Err(r) => return r,
     };
     let Some(id) = form.get("id").and_then(|i| i.parse::<ObjectId>().ok()) else {
-        return overview(&s, &headers, &signed, Some("No such method."), StatusCode::BAD_REQUEST).await;
+        return overview(
+            &s,
+            &headers,
+            &signed,
+            Some("No such method."),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
     };
     match s
         .store
@@ -594,7 +655,14 @@ async fn delete(
     {
         Ok(()) => super::redirect(StatusCode::SEE_OTHER, &path(signed.tenant), vec![]),
         Err(tessera_store::StoreError::NotFound) => {
-            overview(&s, &headers, &signed, Some("No such method."), StatusCode::BAD_REQUEST).await
+            overview(
+                &s,
+                &headers,
+                &signed,
+                Some("No such method."),
+                StatusCode::BAD_REQUEST,
+            )
+            .await
         }
         Err(_) => super::unavailable(&headers),
     }
