@@ -306,6 +306,7 @@ async fn pushed_request(
 }
 
 /// A posted page form: well-formed, with this browser's CSRF token.
+#[allow(clippy::result_large_err)] // the error is the page to answer with
 pub(crate) fn posted_plain(
     s: &AppState,
     headers: &HeaderMap,

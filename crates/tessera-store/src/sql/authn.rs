@@ -4,10 +4,12 @@ use crate::sql::rows::{guid, instant, opt_guid, Get};
 use crate::{StoreError, StoreResult};
 use tessera_model::*;
 
-/// The row's non-secret facts (`details` column) for each kind.
-pub(crate) fn method_columns(
-    m: &AuthMethod,
-) -> StoreResult<(Option<Vec<u8>>, Option<Vec<u8>>, String, i64, Option<i64>)> {
+/// A method's columns: `secret`, `credential_id`, `details` (the non-secret
+/// facts, JSON), `counter`, `used_at`.
+pub(crate) type MethodColumns = (Option<Vec<u8>>, Option<Vec<u8>>, String, i64, Option<i64>);
+
+/// The row's columns for each kind.
+pub(crate) fn method_columns(m: &AuthMethod) -> StoreResult<MethodColumns> {
     Ok(match &m.detail {
         MethodDetail::SoftwareOath {
             sealed_secret,
