@@ -330,7 +330,7 @@ pub async fn mint(
             exp: iat + ACCESS_TOKEN_SECONDS,
             auth_time: g.auth_time.unix_timestamp(),
             acr: acr_of(&g.amr),
-        amr: g.amr.clone(),
+            amr: g.amr.clone(),
             email: g
                 .scp
                 .iter()

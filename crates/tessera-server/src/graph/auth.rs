@@ -59,6 +59,21 @@ pub enum Op {
     WriteDomains,
     WriteAppRoleAssignments,
     WriteDelegatedGrants,
+    /// Another user's authentication methods.
+    ReadAuthMethods,
+    WriteAuthMethods,
+    /// The signed-in user's own methods (`/me/authentication/…`).
+    ReadOwnAuthMethods,
+    WriteOwnAuthMethods,
+    /// The authentication methods policy and authentication strengths.
+    ReadAuthPolicies,
+    WriteAuthPolicies,
+    ReadSecurityDefaults,
+    WriteSecurityDefaults,
+    /// Directory settings (`groupSettings`: the password rules).
+    ReadSettings,
+    WriteSettings,
+    ReadSignIns,
 }
 
 struct Rule {
@@ -74,6 +89,12 @@ struct Rule {
 const DIR_R: &str = "Directory.Read.All";
 const DIR_RW: &str = "Directory.ReadWrite.All";
 const GA: BuiltInRole = dr::GLOBAL_ADMINISTRATOR;
+const UAM_R_ALL: &str = "UserAuthenticationMethod.Read.All";
+const UAM_RW_ALL: &str = "UserAuthenticationMethod.ReadWrite.All";
+const POLICY_R: &str = "Policy.Read.All";
+const POLICY_AUTHN: &str = "Policy.ReadWrite.AuthenticationMethod";
+const POLICY_SD: &str = "Policy.ReadWrite.SecurityDefaults";
+const AUDIT_R: &str = "AuditLog.Read.All";
 
 /// The permission table (documented in docs/directory-api.md): each
 /// operation, the least privileged permissions that open it.
@@ -186,6 +207,94 @@ fn rule(op: Op) -> Rule {
             scp: &[DIR_RW],
             user_roles: Some(&[GA, dr::APPLICATION_ADMINISTRATOR]),
         },
+        ReadAuthMethods => Rule {
+            app: &[UAM_R_ALL, UAM_RW_ALL],
+            scp: &[UAM_R_ALL, UAM_RW_ALL],
+            user_roles: Some(&[
+                GA,
+                dr::GLOBAL_READER,
+                dr::AUTHENTICATION_ADMINISTRATOR,
+                dr::PRIVILEGED_AUTHENTICATION_ADMINISTRATOR,
+            ]),
+        },
+        // A delegated Authentication Administrator is further limited to
+        // users without administrator roles (`dr::may_manage_methods_of`).
+        WriteAuthMethods => Rule {
+            app: &[UAM_RW_ALL],
+            scp: &[UAM_RW_ALL],
+            user_roles: Some(&[
+                GA,
+                dr::AUTHENTICATION_ADMINISTRATOR,
+                dr::PRIVILEGED_AUTHENTICATION_ADMINISTRATOR,
+            ]),
+        },
+        ReadOwnAuthMethods => Rule {
+            app: &[],
+            scp: &[
+                "UserAuthenticationMethod.Read",
+                "UserAuthenticationMethod.ReadWrite",
+                UAM_R_ALL,
+                UAM_RW_ALL,
+            ],
+            user_roles: None,
+        },
+        WriteOwnAuthMethods => Rule {
+            app: &[],
+            scp: &["UserAuthenticationMethod.ReadWrite", UAM_RW_ALL],
+            user_roles: None,
+        },
+        ReadAuthPolicies => Rule {
+            app: &[POLICY_R, POLICY_AUTHN],
+            scp: &[POLICY_R, POLICY_AUTHN],
+            user_roles: Some(&[
+                GA,
+                dr::GLOBAL_READER,
+                dr::AUTHENTICATION_POLICY_ADMINISTRATOR,
+                dr::SECURITY_ADMINISTRATOR,
+                dr::SECURITY_READER,
+            ]),
+        },
+        WriteAuthPolicies => Rule {
+            app: &[POLICY_AUTHN],
+            scp: &[POLICY_AUTHN],
+            user_roles: Some(&[GA, dr::AUTHENTICATION_POLICY_ADMINISTRATOR]),
+        },
+        ReadSecurityDefaults => Rule {
+            app: &[POLICY_R, POLICY_SD],
+            scp: &[POLICY_R, POLICY_SD],
+            user_roles: Some(&[
+                GA,
+                dr::GLOBAL_READER,
+                dr::SECURITY_ADMINISTRATOR,
+                dr::SECURITY_READER,
+            ]),
+        },
+        WriteSecurityDefaults => Rule {
+            app: &[POLICY_SD],
+            scp: &[POLICY_SD],
+            user_roles: Some(&[GA, dr::SECURITY_ADMINISTRATOR]),
+        },
+        ReadSettings => Rule {
+            app: &[DIR_R, DIR_RW],
+            scp: &[DIR_R, DIR_RW],
+            user_roles: None,
+        },
+        WriteSettings => Rule {
+            app: &[DIR_RW],
+            scp: &[DIR_RW],
+            user_roles: Some(&[GA, dr::AUTHENTICATION_POLICY_ADMINISTRATOR]),
+        },
+        ReadSignIns => Rule {
+            app: &[AUDIT_R],
+            scp: &[AUDIT_R],
+            user_roles: Some(&[
+                GA,
+                dr::GLOBAL_READER,
+                dr::REPORTS_READER,
+                dr::SECURITY_READER,
+                dr::SECURITY_ADMINISTRATOR,
+            ]),
+        },
     }
 }
 
@@ -216,6 +325,15 @@ impl Caller {
         match self.who {
             Who::User { id, .. } => Some(id),
             Who::App { .. } => None,
+        }
+    }
+
+    /// The signed-in user's directory roles (read at this request; empty
+    /// for app-only callers).
+    pub fn roles(&self) -> &[uuid::Uuid] {
+        match &self.who {
+            Who::User { wids, .. } => wids,
+            Who::App { .. } => &[],
         }
     }
 

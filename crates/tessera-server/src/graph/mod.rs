@@ -6,15 +6,19 @@
 //! touches only the caller's tenant.
 mod applications;
 mod auth;
+mod auth_methods;
 mod body;
 mod errors;
 mod extensions;
 mod groups;
 pub mod openapi;
 mod org;
+mod policies;
 mod query;
 mod roles;
 mod service_principals;
+mod settings;
+mod sign_ins;
 mod users;
 
 pub use auth::{Caller, Op};
@@ -33,6 +37,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(openapi::routes())
         .merge(roles::routes())
         .merge(service_principals::routes())
+        .merge(auth_methods::routes())
+        .merge(policies::routes())
+        .merge(settings::routes())
+        .merge(sign_ins::routes())
         .route("/v1.0", axum::routing::any(unknown_segment))
         .route("/v1.0/{*rest}", axum::routing::any(unknown_segment))
         .layer(axum::middleware::from_fn_with_state(

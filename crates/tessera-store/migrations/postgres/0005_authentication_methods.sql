@@ -20,6 +20,9 @@ CREATE TABLE auth_methods (
     PRIMARY KEY (tenant_id, id)
 );
 CREATE INDEX auth_methods_user ON auth_methods(tenant_id, user_id);
+-- At most one Temporary Access Pass per user (as Entra): two concurrent
+-- issues cannot both succeed.
+CREATE UNIQUE INDEX auth_methods_one_tap ON auth_methods(tenant_id, user_id) WHERE kind = 'temporaryAccessPass';
 -- A passkey is registered once, in one tenant: a passwordless sign-in at
 -- `/organizations` finds the tenant by the credential id (as a verified
 -- domain name routes a user name). Credential ids are chosen by the

@@ -2,6 +2,7 @@
 //! resources, OData options and paging, authorization (least privilege,
 //! tenants), bad input, and Microsoft's Graph SDKs.
 mod applications;
+mod auth_methods;
 mod authz;
 mod changelog;
 mod clients;
@@ -13,4 +14,6 @@ mod groups;
 mod keys;
 mod openapi;
 mod paging;
+mod policies;
+mod sign_ins;
 mod users;

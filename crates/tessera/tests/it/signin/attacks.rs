@@ -465,7 +465,9 @@ fn without_challenge(page: &str) -> String {
         let mut from = 0;
         while let Some(i) = out[from..].find(marker) {
             let start = from + i + marker.len();
-            let Some(len) = out[start..].find('"') else { break };
+            let Some(len) = out[start..].find('"') else {
+                break;
+            };
             out.replace_range(start..start + len, "");
             from = start;
         }

@@ -166,7 +166,7 @@ async fn security_defaults_and_acr_values(b: TestBackend) {
     let path_unknown = login_page(&s, &apps, &[("acr_values", "urn:example:loa:3")]);
     let (_, page) = password_step(&mut br, &path_unknown, &apps.upn, PASSWORD).await;
     assert!(page.contains("Permissions requested"), "{page}");
-    let many = vec!["x"; 11].join(" ");
+    let many = ["x"; 11].join(" ");
     let r = br
         .get(&login_page(&s, &apps, &[("acr_values", &many)]))
         .await;
