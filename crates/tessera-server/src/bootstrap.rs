@@ -244,6 +244,33 @@ pub fn plan(
     })
 }
 
+/// Brings every tenant's directory API service principal up to this
+/// version's permissions (app roles and delegated scopes), so that
+/// permissions added in a release (e.g. `UserAuthenticationMethod.*`) can
+/// be granted in tenants bootstrapped before it. Idempotent; runs at start.
+pub async fn sync_graph_permissions(
+    store: &dyn tessera_store::Store,
+    now: OffsetDateTime,
+) -> tessera_store::StoreResult<usize> {
+    let mut updated = 0;
+    for t in store.list_tenant_ids().await? {
+        let Some(mut sp) = store
+            .service_principal_by_app_id(t, graph_permissions::GRAPH_APP_ID)
+            .await?
+        else {
+            continue;
+        };
+        let (roles, scopes) = (graph_permissions::app_roles(), graph_permissions::scopes());
+        if sp.app_roles != roles || sp.oauth2_permission_scopes != scopes {
+            sp.app_roles = roles;
+            sp.oauth2_permission_scopes = scopes;
+            store.update_service_principal(t, &sp, now).await?;
+            updated += 1;
+        }
+    }
+    Ok(updated)
+}
+
 /// The built-in directory API's service principal, as every tenant has it.
 pub fn graph_service_principal(id: ObjectId, now: OffsetDateTime) -> ServicePrincipal {
     ServicePrincipal {

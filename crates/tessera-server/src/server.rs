@@ -128,6 +128,13 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
         SystemClock.now(),
     )
     .await?;
+    let synced = bootstrap::sync_graph_permissions(store.as_ref(), SystemClock.now()).await?;
+    if synced > 0 {
+        tracing::info!(
+            tenants = synced,
+            "directory API permissions brought up to date"
+        );
+    }
     let keys = Arc::new(crate::keys::KeyRing::new(
         store.clone(),
         master.clone(),

@@ -217,3 +217,43 @@ async fn nodes_share_one_tenant_and_must_share_the_master_key() {
 async fn postgres_nodes_share_one_tenant_and_master_key() {
     nodes_share_one_tenant_and_must_share_the_master_key().await
 }
+
+/// A tenant bootstrapped by an older version lacks permissions added since:
+/// the next start brings its directory API service principal up to date.
+async fn start_adds_new_directory_permissions(b: TestBackend) {
+    use tessera_model::graph_permissions::GRAPH_APP_ID;
+    let s = TestServer::start(b).await;
+    let t = s.running().tenant_id;
+    let store = s.running().store.clone();
+    let current = store
+        .service_principal_by_app_id(t, GRAPH_APP_ID)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut old = current.clone();
+    old.app_roles
+        .retain(|r| r.value.as_deref() != Some("UserAuthenticationMethod.ReadWrite.All"));
+    old.oauth2_permission_scopes
+        .retain(|p| p.value != "UserAuthenticationMethod.ReadWrite");
+    assert!(old.app_roles.len() < current.app_roles.len());
+    store
+        .update_service_principal(t, &old, current.created_date_time)
+        .await
+        .unwrap();
+    drop(store);
+    let s = s.restart().await;
+    let synced = s
+        .running()
+        .store
+        .service_principal_by_app_id(t, GRAPH_APP_ID)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(synced.app_roles, current.app_roles);
+    assert_eq!(
+        synced.oauth2_permission_scopes,
+        current.oauth2_permission_scopes
+    );
+    assert_eq!(synced.id, current.id);
+}
+both_backends!(start_adds_new_directory_permissions);
