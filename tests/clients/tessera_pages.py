@@ -59,3 +59,107 @@ def hidden_fields(form):
 
 def input_types(form):
     return {i.get("name"): i.get("type", "text").lower() for i in form["inputs"] if i.get("name")}
+
+
+# --- A small element tree, for pages whose elements are found by id and
+# class (the strong-authentication pages) rather than by form action alone.
+
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+         "track", "wbr"}
+
+
+class Node:
+    def __init__(self, tag, attrs, parent):
+        self.tag, self.attrs, self.parent, self.children = tag, attrs, parent, []
+
+    def get(self, name, default=None):
+        return self.attrs.get(name, default)
+
+    @property
+    def classes(self):
+        return self.attrs.get("class", "").split()
+
+    def text(self):
+        return " ".join("".join(c if isinstance(c, str) else " " + c.text() + " "
+                                for c in self.children).split())
+
+    def iter(self):
+        for c in self.children:
+            if isinstance(c, Node):
+                yield c
+                yield from c.iter()
+
+    def select(self, tag=None, cls=None, **attrs):
+        """Descendants by tag, class and attributes (`data_kind="fido2"`
+        matches data-kind)."""
+        want = {k.replace("_", "-"): v for k, v in attrs.items()}
+        return [n for n in self.iter()
+                if (tag is None or n.tag == tag) and (cls is None or cls in n.classes)
+                and all(n.attrs.get(k) == v for k, v in want.items())]
+
+    def fields(self):
+        """What a browser submits for this form without typing: every named
+        hidden input."""
+        return {i.attrs["name"]: i.get("value", "") for i in self.select("input")
+                if i.get("type", "text").lower() == "hidden" and i.get("name")}
+
+
+class Page(html.parser.HTMLParser):
+    """A response's HTML as a tree. html.parser unescapes attribute values."""
+
+    def __init__(self, resp):
+        super().__init__(convert_charrefs=True)
+        self.resp = resp
+        self.root = Node("#document", {}, None)
+        self._cur = self.root
+        self.feed(resp.text)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        node = Node(tag, {k: (v if v is not None else "") for k, v in attrs}, self._cur)
+        self._cur.children.append(node)
+        if tag not in _VOID:
+            self._cur = node
+
+    def handle_startendtag(self, tag, attrs):
+        self._cur.children.append(Node(tag, {k: (v if v is not None else "") for k, v in attrs},
+                                       self._cur))
+
+    def handle_endtag(self, tag):
+        n = self._cur
+        while n is not None and n.tag != tag:
+            n = n.parent
+        if n is not None and n.parent is not None:
+            self._cur = n.parent
+
+    def handle_data(self, data):
+        self._cur.children.append(data)
+
+    def by_id(self, id_):
+        found = self.root.select(id=id_)
+        return found[0] if found else None
+
+    def select(self, tag=None, cls=None, **attrs):
+        return self.root.select(tag, cls, **attrs)
+
+    def need(self, id_, what=None):
+        """The element with `id_`; fails with the page if there is none."""
+        n = self.by_id(id_)
+        if n is None:
+            fail(f"no #{id_} ({what or 'expected'}) on the page", self.summary())
+        return n
+
+    def error(self):
+        """The text of the page's shown `p.error` (not a `hidden` one that
+        a script fills), or None."""
+        errs = [p.text() for p in self.select("p", cls="error") if "hidden" not in p.attrs]
+        return next((e for e in errs if e), None)
+
+    def h1(self):
+        h = self.select("h1")
+        return h[0].text() if h else None
+
+    def summary(self):
+        r = self.resp
+        return (f"status {r.status_code} url {r.url} location {r.headers.get('Location')}\n"
+                f"h1 {self.h1()!r} error {self.error()!r}\n{r.text[:3000]}")

@@ -79,7 +79,7 @@ pub(crate) async fn register_page(
     error: Option<&str>,
     extra: Vec<(HeaderName, HeaderValue)>,
 ) -> Response {
-    super::security_info::enroll_page(s, headers, signed, Some(&flow.ctx), error, extra).await
+    super::security_info::enroll_page(s, headers, signed, Some(&flow.ctx), error, None, extra).await
 }
 
 /// The associated data a TOTP seed is sealed under: its tenant, user and

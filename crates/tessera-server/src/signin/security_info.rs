@@ -298,7 +298,7 @@ async fn add_totp(
         Ok(x) => x,
         Err(r) => return r,
     };
-    enroll_page(&s, &headers, &signed, None, None, vec![]).await
+    enroll_page(&s, &headers, &signed, None, None, None, vec![]).await
 }
 
 /// The enrollment page: a new authenticator-app secret (QR code, text and
@@ -311,6 +311,7 @@ pub(crate) async fn enroll_page(
     signed: &Signed,
     ctx: Option<&str>,
     error: Option<&str>,
+    reuse: Option<&str>,
     mut extra: Vec<(HeaderName, HeaderValue)>,
 ) -> Response {
     let t = signed.tenant;
@@ -329,19 +330,24 @@ pub(crate) async fn enroll_page(
     }
     let now = SystemClock.now();
     let totp = if policy.software_oath_enabled {
-        let secret = tessera_authn::totp::new_secret(&mut rand::rngs::OsRng);
-        let issuer = "Tessera";
+        // After a wrong code the same secret is shown again: the user's app
+        // already holds it.
+        let user = signed.user.id.to_string();
+        let kept = reuse.and_then(|e| {
+            passkey::open(s, TOTP_ENROLL, Some(&user), e, now)
+                .map(|c| (zeroize::Zeroizing::new(c.state), e.to_string()))
+        });
+        let (secret, enrollment) = match kept {
+            Some((secret, sealed)) => (secret, Some(sealed)),
+            None => {
+                let secret = tessera_authn::totp::new_secret(&mut rand::rngs::OsRng);
+                let sealed = passkey::seal(s, TOTP_ENROLL, Some(&user), &secret, &[], now);
+                (secret, sealed)
+            }
+        };
         let uri =
-            tessera_authn::totp::otpauth_uri(&secret, issuer, &signed.user.user_principal_name);
+            tessera_authn::totp::otpauth_uri(&secret, "Tessera", &signed.user.user_principal_name);
         let qr = tessera_authn::totp::qr_data_uri(&uri).ok();
-        let enrollment = passkey::seal(
-            s,
-            TOTP_ENROLL,
-            Some(&signed.user.id.to_string()),
-            &secret,
-            &[],
-            now,
-        );
         match (qr, enrollment) {
             (Some(qr), Some(enrollment)) => Some(minijinja::context! {
                 qr, uri, enrollment,
@@ -480,9 +486,22 @@ async fn enroll_totp(
     let t = signed.tenant;
     let now = SystemClock.now();
     let ctx = flow.as_ref().map(|f| f.ctx.clone());
+    let posted = form.get("enrollment").cloned();
     let again = |error: &'static str| {
-        let (s, headers, signed, ctx) = (&s, &headers, &signed, ctx.clone());
-        async move { enroll_page(s, headers, signed, ctx.as_deref(), Some(error), vec![]).await }
+        let (s, headers, signed, ctx, posted) =
+            (&s, &headers, &signed, ctx.clone(), posted.clone());
+        async move {
+            enroll_page(
+                s,
+                headers,
+                signed,
+                ctx.as_deref(),
+                Some(error),
+                posted.as_deref(),
+                vec![],
+            )
+            .await
+        }
     };
     let policy = match crate::authn_policy::load(s.store.as_ref(), t).await {
         Ok(p) => p,
@@ -556,7 +575,18 @@ async fn register_passkey(
     let ctx = flow.as_ref().map(|f| f.ctx.clone());
     let again = |error: String| {
         let (s, headers, signed, ctx) = (&s, &headers, &signed, ctx.clone());
-        async move { enroll_page(s, headers, signed, ctx.as_deref(), Some(&error), vec![]).await }
+        async move {
+            enroll_page(
+                s,
+                headers,
+                signed,
+                ctx.as_deref(),
+                Some(&error),
+                None,
+                vec![],
+            )
+            .await
+        }
     };
     let (Some(rp), Ok(policy)) = (
         s.webauthn.clone(),

@@ -2,8 +2,8 @@
 //! plain HTTP (the client scripts in passkeys.rs and mfa.rs drive real
 //! authenticators): forced password change against the tenant's policy,
 //! security defaults for administrators, `acr_values`, `prompt=none` when
-//! more is needed, enrollment only on a recent sign-in, and smart lockout
-//! per network source (password spraying).
+//! more is needed, and enrollment only on a recent sign-in (password
+//! spraying is in mfa.rs).
 use super::fixtures::*;
 use tessera_model::directory_roles::GLOBAL_ADMINISTRATOR;
 use tessera_model::*;
@@ -325,45 +325,3 @@ async fn enrollment_needs_a_recent_sign_in(b: TestBackend) {
     assert_eq!(br.get("/organizations/mysecurityinfo").await.status(), 400);
 }
 both_backends!(enrollment_needs_a_recent_sign_in);
-
-async fn password_spraying_locks_the_source(b: TestBackend) {
-    let s = TestServer::start(b).await;
-    let apps = setup(&s).await;
-    let path = login_page(&s, &apps, &[]);
-    let domain = apps.upn.split_once('@').unwrap().1.to_string();
-    // One source, one guess per account name (existing or not): below the
-    // per-account threshold everywhere, so only the source dimension sees it.
-    let mut br = Browser::new(&s);
-    for i in 0..tessera_oauth::interaction::SOURCE_FREE_FAILURES {
-        let (status, page) =
-            password_step(&mut br, &path, &format!("user{i}@{domain}"), "Winter2026!").await;
-        assert_eq!(status, 400);
-        assert!(
-            page.contains("Your account or password is incorrect."),
-            "attempt {i}"
-        );
-    }
-    // Now even the right password of a real account is refused from there,
-    // with the lockout message (no hint whether the password was right).
-    let (status, page) = password_step(&mut br, &path, &apps.upn, PASSWORD).await;
-    assert_eq!(status, 400);
-    assert!(page.contains("temporarily locked"), "{page}");
-    // The sign-in log has the attempts.
-    let log = s
-        .running()
-        .store
-        .sign_ins(apps.tenant, None, None, 100)
-        .await
-        .unwrap();
-    let failed = log.iter().filter(|e| e.error_code == 50126).count();
-    let locked = log.iter().filter(|e| e.error_code == 50053).count();
-    assert_eq!(
-        failed as u32,
-        tessera_oauth::interaction::SOURCE_FREE_FAILURES
-    );
-    assert_eq!(locked, 1);
-    assert!(log
-        .iter()
-        .all(|e| e.steps.iter().all(|st| st.method == "Password")));
-}
-both_backends!(password_spraying_locks_the_source);
