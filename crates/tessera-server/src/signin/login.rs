@@ -329,35 +329,35 @@ async fn check_tap(
         Some(u) if u.account_enabled => Some(u),
         _ => None,
     };
-    let policy = match &user {
-        Some(_) => Some(
-            crate::authn_policy::load(s.store.as_ref(), t)
-                .await
-                .map_err(unavailable)?,
-        ),
-        None => None,
-    };
+    // The same queries whether or not the name exists (no enumeration by
+    // timing): an unknown name's methods are looked up under a random id.
+    let policy = crate::authn_policy::load(s.store.as_ref(), t)
+        .await
+        .map_err(unavailable)?;
+    let lookup = user
+        .as_ref()
+        .map(|u| u.id)
+        .unwrap_or_else(|| tessera_model::ObjectId::random(&mut rand::rngs::OsRng));
+    let methods = s.store.auth_methods(t, lookup).await.map_err(unavailable)?;
     let mut matched = None;
-    if let (Some(u), Some(p)) = (&user, &policy) {
-        if p.tap.enabled {
-            for m in s.store.auth_methods(t, u.id).await.map_err(unavailable)? {
-                if let MethodDetail::TemporaryAccessPass {
-                    digest,
-                    start,
-                    lifetime_minutes,
-                    is_usable_once,
-                    used_at,
-                } = &m.detail
-                {
-                    let window = tessera_authn::tap::TapWindow {
-                        start: *start,
-                        lifetime_minutes: *lifetime_minutes,
-                        is_usable_once: *is_usable_once,
-                        used_at: *used_at,
-                    };
-                    if tessera_authn::tap::matches(s.signin.tap_key.as_ref(), presented, digest) {
-                        matched = Some((m.id, window));
-                    }
+    if user.is_some() && policy.tap.enabled {
+        for m in methods {
+            if let MethodDetail::TemporaryAccessPass {
+                digest,
+                start,
+                lifetime_minutes,
+                is_usable_once,
+                used_at,
+            } = &m.detail
+            {
+                let window = tessera_authn::tap::TapWindow {
+                    start: *start,
+                    lifetime_minutes: *lifetime_minutes,
+                    is_usable_once: *is_usable_once,
+                    used_at: *used_at,
+                };
+                if tessera_authn::tap::matches(s.signin.tap_key.as_ref(), presented, digest) {
+                    matched = Some((m.id, window));
                 }
             }
         }

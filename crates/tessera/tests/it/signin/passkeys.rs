@@ -16,7 +16,7 @@ pub(super) const USER_PASSWORD: &str = "Sufficiently-Complex-42";
 
 /// The directory API as the bootstrap client (every application
 /// permission), trusting the dev CA when the server speaks HTTPS.
-pub(super) struct Admin {
+pub(crate) struct Admin {
     http: reqwest::Client,
     base: String,
     token: String,
