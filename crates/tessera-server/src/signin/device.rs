@@ -56,7 +56,15 @@ fn entry(s: &AppState, headers: &HeaderMap, error: Option<&str>) -> Response {
 
 /// POST `/devicelogin`: a code typed (→ confirmation), or the confirmation's
 /// answer (→ sign-in and consent, or the device is told "declined").
-pub async fn submit(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+/// Too many wrong codes from one address.
+const TOO_MANY: &str = "Too many codes that were not valid were entered from your network. Wait a while, then try again.";
+
+pub async fn submit(
+    State(s): State<AppState>,
+    super::authn::ClientIp(ip): super::authn::ClientIp,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let rid = request_id(&headers);
     let Some(form) = super::is_form(&headers)
         .then(|| super::read_form(&body))
@@ -67,12 +75,32 @@ pub async fn submit(State(s): State<AppState>, headers: HeaderMap, body: Bytes) 
     if !login::csrf_valid(&s, &headers, form.get("csrf")) {
         return login::csrf_failure(&headers);
     }
+    // Guessing user codes: failures are counted per network source (in
+    // the home tenant's throttle: the page belongs to no tenant) and the
+    // source is locked with back-off, as password spraying is.
+    let key = format!("device-code-source:{ip}");
+    let now = SystemClock.now();
+    match s.store.throttle(s.home_tenant, &key).await {
+        Ok(th) if th.locked_until.is_some_and(|u| u > now) => {
+            return entry(&s, &headers, Some(TOO_MANY))
+        }
+        Ok(_) => {}
+        Err(_) => return super::unavailable(&headers),
+    }
     let typed = form.get("user_code").map(String::as_str).unwrap_or("");
+    let guessed_wrong = || async {
+        let lock = &tessera_oauth::interaction::source_lockout;
+        let _ = s.store.record_sign_in_failure(s.home_tenant, &key, now, lock).await;
+    };
     let flow = match flow_for(&s, &headers, typed).await {
         Ok(f) => f,
-        Err(res) => return res,
+        Err(res) => {
+            guessed_wrong().await;
+            return res;
+        }
     };
     let Some(device) = flow.device.clone() else {
+        guessed_wrong().await;
         return entry(&s, &headers, Some(CODE_NOT_VALID));
     };
     match form.get("decision").map(String::as_str) {

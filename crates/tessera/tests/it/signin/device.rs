@@ -386,3 +386,29 @@ both_backends!(device_flow_on_organizations);
 fn wall_clock() -> time::OffsetDateTime {
     time::OffsetDateTime::now_utc()
 }
+
+/// Guessing user codes: after the free failures from one address, that
+/// address is locked out of `/devicelogin` — even a real code is refused.
+async fn user_code_guessing_is_throttled(b: TestBackend) {
+    let s = TestServer::start(b).await;
+    let apps = setup(&s).await;
+    let t = apps.tenant.to_string();
+    let d = device_code(&s, &t, apps.public, "User.Read").await;
+    let mut br = Browser::new(&s);
+    for i in 0..tessera_oauth::interaction::SOURCE_FREE_FAILURES {
+        let guess = format!("BCDF{:05}", i).replace(char::is_numeric, "G");
+        let page = enter(&mut br, &guess).await.text().await.unwrap();
+        assert!(page.contains("That code didn"), "guess {i}: {page}");
+    }
+    let page = enter(&mut br, d["user_code"].as_str().unwrap())
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Too many codes"), "{page}");
+    assert!(
+        !page.contains("Web Ledger") && !page.contains("Native Notes"),
+        "no app is revealed"
+    );
+}
+both_backends!(user_code_guessing_is_throttled);
