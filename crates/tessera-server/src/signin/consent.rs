@@ -8,7 +8,7 @@ use crate::clock::SystemClock;
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
 use std::sync::Arc;
 use tessera_model::{Clock, ObjectId, ServicePrincipal};
@@ -26,10 +26,7 @@ pub(crate) async fn page(
     admin: bool,
     mut extra: Vec<(HeaderName, HeaderValue)>,
 ) -> Response {
-    let (csrf, set) = login::csrf_for(s, headers);
-    if let Some(c) = set {
-        extra.push((header::SET_COOKIE, c));
-    }
+    let csrf = login::csrf_with_cookie(s, headers, &mut extra);
     let app = &flow.client.app;
     let publisher = app.settings.publisher_domain.clone();
     let verified = publisher_verified(s, flow).await;
@@ -226,10 +223,7 @@ pub(crate) async fn admin_page(
     let Ok(declared) = super::adminconsent::declared(s, signed.tenant, flow).await else {
         return super::unavailable(headers);
     };
-    let (csrf, set) = login::csrf_for(s, headers);
-    if let Some(c) = set {
-        extra.push((header::SET_COOKIE, c));
-    }
+    let csrf = login::csrf_with_cookie(s, headers, &mut extra);
     let app = &flow.client.app;
     let verified = publisher_verified(s, flow).await;
     let permissions: Vec<minijinja::Value> = declared

@@ -10,7 +10,7 @@ use crate::state::AppState;
 use crate::tenant::PathTenant;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
 use tessera_model::{Clock, DeviceApproval, DeviceStatus, ObjectId, TenantId};
 use tessera_oauth::authorize::AuthorizeRequest;
@@ -36,15 +36,8 @@ pub async fn page(State(s): State<AppState>, headers: HeaderMap) -> Response {
 
 fn entry(s: &AppState, headers: &HeaderMap, error: Option<&str>) -> Response {
     let mut extra = vec![];
-    let (csrf, set) = login::csrf_for(s, headers);
-    if let Some(c) = set {
-        extra.push((header::SET_COOKIE, c));
-    }
-    let status = if error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
+    let csrf = login::csrf_with_cookie(s, headers, &mut extra);
+    let status = pages::status_for(error);
     pages::render(
         status,
         "devicelogin.html",
@@ -90,7 +83,10 @@ pub async fn submit(
     let typed = form.get("user_code").map(String::as_str).unwrap_or("");
     let guessed_wrong = || async {
         let lock = &tessera_oauth::interaction::source_lockout;
-        let _ = s.store.record_sign_in_failure(s.home_tenant, &key, now, lock).await;
+        let _ = s
+            .store
+            .record_sign_in_failure(s.home_tenant, &key, now, lock)
+            .await;
     };
     let flow = match flow_for(&s, &headers, typed).await {
         Ok(f) => f,
@@ -116,10 +112,7 @@ pub async fn submit(
 
 async fn confirm(s: &AppState, headers: &HeaderMap, flow: &Flow, typed: &str) -> Response {
     let mut extra = vec![];
-    let (csrf, set) = login::csrf_for(s, headers);
-    if let Some(c) = set {
-        extra.push((header::SET_COOKIE, c));
-    }
+    let csrf = login::csrf_with_cookie(s, headers, &mut extra);
     let user = super::current_session(s, headers, flow.path_tenant)
         .await
         .map(|signed| signed.user.user_principal_name);

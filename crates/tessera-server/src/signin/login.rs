@@ -33,10 +33,7 @@ pub(crate) fn page(
     username: &str,
     mut extra: Vec<(HeaderName, HeaderValue)>,
 ) -> Response {
-    let (csrf, set) = csrf_for(s, headers);
-    if let Some(c) = set {
-        extra.push((header::SET_COOKIE, c));
-    }
+    let csrf = csrf_with_cookie(s, headers, &mut extra);
     let targets: Vec<String> = pages::origin(&flow.req.redirect_uri).into_iter().collect();
     let segment = path_segment(flow);
     let action = format!("/{segment}/login");
@@ -49,11 +46,7 @@ pub(crate) fn page(
         pages::csp(&targets, None, &[])
     };
     pages::render(
-        if error.is_some() {
-            StatusCode::BAD_REQUEST
-        } else {
-            StatusCode::OK
-        },
+        pages::status_for(error),
         "signin.html",
         minijinja::context! {
             app_name => flow.client.app.display_name,
@@ -84,6 +77,20 @@ pub(crate) fn csrf_for(s: &AppState, headers: &HeaderMap) -> (String, Option<Hea
             )
         }
     }
+}
+
+/// This browser's CSRF token for a page's forms; the cookie, when it had
+/// none yet, goes into the page's `extra` headers.
+pub(crate) fn csrf_with_cookie(
+    s: &AppState,
+    headers: &HeaderMap,
+    extra: &mut Vec<(HeaderName, HeaderValue)>,
+) -> String {
+    let (csrf, set) = csrf_for(s, headers);
+    if let Some(c) = set {
+        extra.push((header::SET_COOKIE, c));
+    }
+    csrf
 }
 
 /// Whether a posted form carries this browser's CSRF token.

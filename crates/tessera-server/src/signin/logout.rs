@@ -185,10 +185,7 @@ fn confirm(
     signed: Option<&super::Signed>,
 ) -> Response {
     let mut extra = vec![];
-    let (csrf, set) = login::csrf_for(s, headers);
-    if let Some(c) = set {
-        extra.push((header::SET_COOKIE, c));
-    }
+    let csrf = login::csrf_with_cookie(s, headers, &mut extra);
     let targets: Vec<String> = checked
         .redirect
         .as_deref()

@@ -4,13 +4,13 @@
 //! sealed state is bound to the user). Success raises the session's methods
 //! (step-up) and the flow goes on. Failures are throttled per user.
 use super::authn::{amr_with, record, ClientIp, LogEntry};
-use super::login::{csrf_for, path_segment};
+use super::login::{csrf_with_cookie, path_segment};
 use super::{pages, passkey, proceed, Flow, Progress, Signed};
 use crate::clock::SystemClock;
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use axum::response::Response;
 use tessera_authn::strength::Method;
 use tessera_model::{AuthMethod, Clock, MethodDetail, TenantId};
@@ -38,10 +38,7 @@ pub(crate) async fn page(
         Ok(m) => m,
         Err(_) => return super::unavailable(headers),
     };
-    let (csrf, set) = csrf_for(s, headers);
-    if let Some(c) = set {
-        extra.push((header::SET_COOKIE, c));
-    }
+    let csrf = csrf_with_cookie(s, headers, &mut extra);
     let action = format!("/{}/login/mfa", path_segment(flow));
     let passkey = passkey::second_factor_options(s, signed.user.id, &methods.passkeys)
         .map(|(options, state)| minijinja::context! { action => action.clone(), options, state });
@@ -52,11 +49,7 @@ pub(crate) async fn page(
         pages::csp(&targets, None, &[])
     };
     pages::render(
-        if error.is_some() {
-            StatusCode::BAD_REQUEST
-        } else {
-            StatusCode::OK
-        },
+        pages::status_for(error),
         "mfa.html",
         minijinja::context! {
             app_name => flow.client.app.display_name,

@@ -123,6 +123,15 @@ pub fn render(
     res
 }
 
+/// A form page's status: 400 when it shows an error, else 200.
+pub fn status_for(error: Option<&str>) -> StatusCode {
+    if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    }
+}
+
 /// The error page: shown instead of redirecting whenever the client or its
 /// redirect URI is not trusted.
 pub fn error(status: StatusCode, message: &str, request_id: &str) -> Response {

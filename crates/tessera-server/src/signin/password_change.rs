@@ -4,13 +4,13 @@
 //! the new one against the tenant's password policy (length, complexity,
 //! Entra's banned-password scoring with the tenant's list and name, the
 //! user's own names), and store a fresh Argon2id hash.
-use super::login::{csrf_for, path_segment};
+use super::login::{csrf_with_cookie, path_segment};
 use super::{pages, Flow, Progress, Signed};
 use crate::clock::SystemClock;
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
 use tessera_authn::password_policy::{self, PasswordContext};
 use tessera_model::Clock;
@@ -53,16 +53,9 @@ fn render(
     error: Option<&str>,
     mut extra: Vec<(HeaderName, HeaderValue)>,
 ) -> Response {
-    let (csrf, set) = csrf_for(s, headers);
-    if let Some(c) = set {
-        extra.push((header::SET_COOKIE, c));
-    }
+    let csrf = csrf_with_cookie(s, headers, &mut extra);
     pages::render(
-        if error.is_some() {
-            StatusCode::BAD_REQUEST
-        } else {
-            StatusCode::OK
-        },
+        pages::status_for(error),
         "password_change.html",
         minijinja::context! {
             user => signed.user.user_principal_name,

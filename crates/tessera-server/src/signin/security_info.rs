@@ -5,7 +5,7 @@
 //! with MFA if the user has a second factor already), so a stolen or
 //! forgotten session cannot quietly add the thief's authenticator.
 use super::authn::{amr_with, RECENT_MINUTES};
-use super::login::csrf_for;
+use super::login::csrf_with_cookie;
 use super::mfa::totp_aad;
 use super::{pages, passkey, posted_plain, request_id, Flow, Signed};
 use crate::clock::SystemClock;
@@ -13,7 +13,7 @@ use crate::state::AppState;
 use crate::tenant::PathTenant;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
@@ -195,11 +195,8 @@ async fn overview(
         let (name, detail) = describe(m);
         listed.push(minijinja::context! { kind => m.detail.kind(), id => m.id.to_string(), name, detail, label => m.display_name });
     }
-    let (csrf, set) = csrf_for(s, headers);
     let mut extra = vec![];
-    if let Some(c) = set {
-        extra.push((header::SET_COOKIE, c));
-    }
+    let csrf = csrf_with_cookie(s, headers, &mut extra);
     let registration = if can_change && policy.fido2_enabled && policy.fido2_self_service {
         registration_form(s, signed, &methods, &policy.fido2, None)
     } else {
@@ -364,21 +361,14 @@ pub(crate) async fn enroll_page(
     } else {
         None
     };
-    let (csrf, set) = csrf_for(s, headers);
-    if let Some(c) = set {
-        extra.push((header::SET_COOKIE, c));
-    }
+    let csrf = csrf_with_cookie(s, headers, &mut extra);
     let csp = if registration.is_some() {
         pages::csp_with_script(&[])
     } else {
         pages::csp(&[], None, &[])
     };
     pages::render(
-        if error.is_some() {
-            StatusCode::BAD_REQUEST
-        } else {
-            StatusCode::OK
-        },
+        pages::status_for(error),
         "register.html",
         minijinja::context! {
             user => signed.user.user_principal_name,

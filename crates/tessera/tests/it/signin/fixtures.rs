@@ -86,8 +86,20 @@ pub async fn add_secret(s: &TestServer, t: TenantId, app: ObjectId) -> String {
     secret.expose().to_string()
 }
 
-/// A user with [`PASSWORD`] in tenant `t`.
+/// A user with [`PASSWORD`] in tenant `t`, created now.
 pub async fn user(s: &TestServer, t: TenantId, upn: &str) -> ObjectId {
+    #[allow(clippy::disallowed_methods)] // the server judges accounts by its wall clock
+    let now = time::OffsetDateTime::now_utc();
+    user_created_at(s, t, upn, now).await
+}
+
+/// A user with [`PASSWORD`] in tenant `t`, created at `at`.
+pub async fn user_created_at(
+    s: &TestServer,
+    t: TenantId,
+    upn: &str,
+    at: time::OffsetDateTime,
+) -> ObjectId {
     let hash = tessera_crypto::PasswordHasher::default()
         .hash(PASSWORD, &mut rand::rngs::OsRng)
         .unwrap();
@@ -103,12 +115,7 @@ pub async fn user(s: &TestServer, t: TenantId, upn: &str) -> ObjectId {
         profile: Default::default(),
         force_change_password: false,
     };
-    s.running()
-        .store
-        .create_user(t, &u, time::OffsetDateTime::UNIX_EPOCH)
-        .await
-        .unwrap()
-        .id
+    s.running().store.create_user(t, &u, at).await.unwrap().id
 }
 
 pub async fn setup(s: &TestServer) -> Apps {

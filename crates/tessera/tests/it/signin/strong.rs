@@ -172,20 +172,29 @@ async fn security_defaults_and_acr_values(b: TestBackend) {
         .await;
     assert_eq!(location_params(&r)["error"], "invalid_request");
 
-    // An administrator past the 14-day grace (the fixture's users were
-    // created at the epoch) must register a second factor to go on.
-    let role = DirectoryRoleAssignment {
-        id: ObjectId::random(&mut rand::rngs::OsRng),
-        role_definition_id: GLOBAL_ADMINISTRATOR.id,
-        principal_id: apps.user,
-        directory_scope_id: "/".into(),
-    };
-    store
-        .create_directory_role_assignment(apps.tenant, &role, now)
-        .await
-        .unwrap();
+    // A new administrator (within the 14-day registration grace) goes on;
+    // one whose account is older must register a second factor to go on.
+    let domain = apps.upn.split_once('@').unwrap().1.to_string();
+    let old_upn = format!("old-admin@{domain}");
+    let old_admin =
+        user_created_at(&s, apps.tenant, &old_upn, time::OffsetDateTime::UNIX_EPOCH).await;
+    for principal in [apps.user, old_admin] {
+        let role = DirectoryRoleAssignment {
+            id: ObjectId::random(&mut rand::rngs::OsRng),
+            role_definition_id: GLOBAL_ADMINISTRATOR.id,
+            principal_id: principal,
+            directory_scope_id: "/".into(),
+        };
+        store
+            .create_directory_role_assignment(apps.tenant, &role, now)
+            .await
+            .unwrap();
+    }
     let mut br = Browser::new(&s);
-    let (status, page) = password_step(&mut br, &path, &apps.upn, PASSWORD).await;
+    let (_, page) = password_step(&mut br, &path, &apps.upn, PASSWORD).await;
+    assert!(page.contains("Permissions requested"), "in grace: {page}");
+    let mut br = Browser::new(&s);
+    let (status, page) = password_step(&mut br, &path, &old_upn, PASSWORD).await;
     assert_eq!(status, 200);
     assert!(
         page.contains("id=\"totp-enroll-form\"") && page.contains("Keep your account secure"),
@@ -216,7 +225,7 @@ async fn security_defaults_and_acr_values(b: TestBackend) {
         "the stored document turns security defaults off"
     );
     let mut br = Browser::new(&s);
-    let (_, page) = password_step(&mut br, &path, &apps.upn, PASSWORD).await;
+    let (_, page) = password_step(&mut br, &path, &old_upn, PASSWORD).await;
     assert!(page.contains("Permissions requested"), "{page}");
 }
 both_backends!(security_defaults_and_acr_values);
