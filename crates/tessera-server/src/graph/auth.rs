@@ -27,6 +27,8 @@ pub enum Who {
         id: ObjectId,
         scp: Vec<String>,
         wids: Vec<uuid::Uuid>,
+        /// How the user signed in (the token's `amr`).
+        amr: Vec<String>,
     },
 }
 
@@ -337,6 +339,15 @@ impl Caller {
         }
     }
 
+    /// Whether a delegated caller signed in with multifactor authentication
+    /// (`mfa` in the token's `amr`); `false` for app-only callers.
+    pub fn did_mfa(&self) -> bool {
+        match &self.who {
+            Who::User { amr, .. } => amr.iter().any(|a| a == "mfa"),
+            Who::App { .. } => false,
+        }
+    }
+
     /// Delegated scopes (empty for app-only callers).
     pub fn scopes(&self) -> &[String] {
         match &self.who {
@@ -422,6 +433,14 @@ impl FromRequestParts<AppState> for Caller {
                     id,
                     scp: scp.split_ascii_whitespace().map(str::to_string).collect(),
                     wids,
+                    amr: c["amr"]
+                        .as_array()
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|v| v.as_str().map(str::to_string))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
                 }
             }
         };

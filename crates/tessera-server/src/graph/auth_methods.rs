@@ -150,6 +150,16 @@ async fn target(
             Access::IssuePass => false,
         };
     if as_self {
+        // Changing one's own methods needs a multifactor sign-in (as the
+        // security info page needs one): a stolen password alone must not
+        // remove the second factor.
+        if access == Access::Write && !caller.did_mfa() {
+            return Err(GraphError::new(
+                StatusCode::FORBIDDEN,
+                "Authorization_RequestDenied",
+                "Changing your own authentication methods requires multifactor authentication. Sign in again with a second factor.",
+            ));
+        }
         return found;
     }
     caller.require(match access {

@@ -447,15 +447,23 @@ async fn who_may_manage_methods(b: TestBackend) {
         passkey(uuid::Uuid::nil(), "none"),
     )
     .await;
-    assert_eq!(
-        me_rw
-            .g
-            .delete(&format!("/v1.0/me/authentication/fido2Methods/{their_key}"))
-            .await
-            .0,
-        204
-    );
-    assert_eq!(me_rw.g.delete(&my_fido).await.0, 404, "only one's own");
+    // Deleting one's own method needs a multifactor sign-in: the password
+    // alone may not remove the second factor.
+    let mine_path = format!("/v1.0/me/authentication/fido2Methods/{their_key}");
+    let (st, body) = me_rw.g.delete(&mine_path).await;
+    assert_eq!(st, 403, "{body}");
+    assert!(body.to_string().contains("multifactor"), "{body}");
+    let upn = format!("selfie2@{}", domain(&s).await);
+    let me_mfa = signed_in_with_pass(
+        &s,
+        &writer,
+        &me_rw,
+        &upn,
+        "UserAuthenticationMethod.ReadWrite",
+    )
+    .await;
+    assert_eq!(me_mfa.delete(&mine_path).await.0, 204);
+    assert_eq!(me_mfa.delete(&my_fido).await.0, 404, "only one's own");
     assert_eq!(
         me_rw
             .g
@@ -533,3 +541,60 @@ async fn who_may_manage_methods(b: TestBackend) {
     assert_eq!(gr.g.post(&taps(&plain), json!({})).await.0, 403);
 }
 both_backends!(who_may_manage_methods);
+
+/// A delegated token of `d`'s user for `d`'s client, signed in with a
+/// Temporary Access Pass (`amr`: tap, mfa) that `issuer` issues.
+async fn signed_in_with_pass(
+    s: &TestServer,
+    issuer: &Graph,
+    d: &Delegated,
+    upn: &str,
+    scope: &str,
+) -> Graph {
+    use crate::signin::fixtures as sf;
+    let (st, m) = issuer.post(&taps(&d.user.to_string()), json!({})).await;
+    assert_eq!(st, 201, "{m}");
+    let pass = m["temporaryAccessPass"].as_str().unwrap().to_string();
+    let t = s.running().tenant_id;
+    let client: AppId = d.client_id.parse().unwrap();
+    let scope = format!("openid offline_access https://graph.microsoft.com/{scope}");
+    let mut br = sf::Browser::new(s);
+    let path = sf::authorize_path(
+        t,
+        client,
+        sf::WEB_REDIRECT,
+        &[
+            ("scope", &scope),
+            ("code_challenge", sf::CHALLENGE),
+            ("code_challenge_method", "S256"),
+        ],
+    );
+    let page = br.get(&path).await.text().await.unwrap();
+    let ctx = sf::input(&page, "ctx").unwrap();
+    let csrf = sf::input(&page, "csrf").unwrap();
+    let r = br
+        .post(
+            &format!("/{t}/login/tap"),
+            &[
+                ("ctx", &ctx),
+                ("csrf", &csrf),
+                ("username", upn),
+                ("tap", &pass),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let code = sf::location_params(&r)["code"].clone();
+    let apps = sf::Apps {
+        tenant: t,
+        upn: upn.into(),
+        user: d.user,
+        public: client,
+        conf: client,
+        secret: d.secret.clone(),
+    };
+    let (status, body) =
+        crate::signin::flow::redeem_conf(s, &apps, &code, Some(sf::VERIFIER)).await;
+    assert_eq!(status, 200, "{body}");
+    Graph::with(s, body["access_token"].as_str().unwrap().into())
+}
