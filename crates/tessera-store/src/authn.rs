@@ -116,6 +116,8 @@ pub trait AuthMethodStore: Send + Sync {
         auth_time: OffsetDateTime,
     ) -> StoreResult<()>;
     async fn record_sign_in(&self, t: TenantId, e: &SignInEvent) -> StoreResult<()>;
+    /// One sign-in log entry by id.
+    async fn sign_in(&self, t: TenantId, id: ObjectId) -> StoreResult<Option<SignInEvent>>;
     /// Sign-ins newest first, optionally one user's, before the keyset
     /// position `(created_at, id)`.
     async fn sign_ins(

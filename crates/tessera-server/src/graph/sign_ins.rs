@@ -200,12 +200,7 @@ async fn list(
     Ok(Json(query::collection(context, value, None, next)))
 }
 
-/// How far back a lookup by id searches (see `get_one`).
-const LOOKUP_LIMIT: u32 = 10_000;
-const LOOKUP_BATCH: u32 = 500;
-
-/// `GET /auditLogs/signIns/{id}`. The store has no lookup by id yet, so
-/// this walks the log newest first, at most the latest 10,000 events.
+/// `GET /auditLogs/signIns/{id}`.
 async fn get_one(
     State(s): State<AppState>,
     caller: Caller,
@@ -218,27 +213,13 @@ async fn get_one(
     let l = Listing::parse(&uri, &headers)?;
     let missing = || GraphError::not_found(id.chars().take(64).collect::<String>());
     let want: ObjectId = id.parse().map_err(|_| missing())?;
-    let mut before = None;
-    let mut seen = 0;
-    while seen < LOOKUP_LIMIT {
-        let batch = s.store.sign_ins(t, None, before, LOOKUP_BATCH).await?;
-        if let Some(e) = batch.iter().find(|e| e.id == want) {
-            let v = render_all(&s, t, std::slice::from_ref(e), &l.opts.select).await?;
-            let context = query::context(&s, "auditLogs/signIns", &l.opts.select);
-            return Ok(Json(query::entity(
-                context,
-                v.into_iter().next().unwrap_or_default(),
-            )));
-        }
-        match batch.last() {
-            Some(last) if batch.len() == LOOKUP_BATCH as usize => {
-                before = Some((last.created_at, last.id));
-                seen += LOOKUP_BATCH;
-            }
-            _ => break,
-        }
-    }
-    Err(missing())
+    let e = s.store.sign_in(t, want).await?.ok_or_else(missing)?;
+    let v = render_all(&s, t, std::slice::from_ref(&e), &l.opts.select).await?;
+    let context = query::context(&s, "auditLogs/signIns", &l.opts.select);
+    Ok(Json(query::entity(
+        context,
+        v.into_iter().next().unwrap_or_default(),
+    )))
 }
 
 #[cfg(test)]

@@ -388,6 +388,19 @@ macro_rules! impl_authn {
                 Ok(())
             }
 
+            async fn sign_in(&self, t: tessera_model::TenantId, id: tessera_model::ObjectId) -> $crate::StoreResult<Option<tessera_model::SignInEvent>> {
+                let sql = format!(
+                    "SELECT {} FROM sign_in_log WHERE tenant_id = $1 AND id = $2",
+                    $crate::sql::authn::SIGN_IN_COLUMNS
+                );
+                let row = sqlx::query(&sql)
+                    .bind(t.to_string())
+                    .bind(id.to_string())
+                    .fetch_optional(self.read())
+                    .await?;
+                row.as_ref().map($crate::sql::authn::sign_in_event).transpose()
+            }
+
             async fn sign_ins(&self, t: tessera_model::TenantId, user: Option<tessera_model::ObjectId>, before: Option<(time::OffsetDateTime, tessera_model::ObjectId)>, limit: u32) -> $crate::StoreResult<Vec<tessera_model::SignInEvent>> {
                 let (at, id) = match before {
                     Some((at, id)) => (tessera_model::to_millis(at), id.to_string()),

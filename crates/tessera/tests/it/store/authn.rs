@@ -326,6 +326,15 @@ async fn policies_sessions_and_sign_in_log(b: TestBackend) {
     );
     assert_eq!(s.sign_ins(bt.id, None, None, 10).await.unwrap().len(), 0);
     assert!(all.contains(&ids[4]));
+    assert_eq!(
+        s.sign_in(a.id, ids[2].id).await.unwrap().as_ref(),
+        Some(&ids[2])
+    );
+    assert_eq!(
+        s.sign_in(bt.id, ids[2].id).await.unwrap(),
+        None,
+        "another tenant's"
+    );
     // Kept for 30 days.
     s.purge_expired(NOW + Duration::days(31), Duration::days(1))
         .await
