@@ -44,6 +44,11 @@ pub struct Config {
     /// The DNS server (`IP:PORT`) domain verification asks for TXT
     /// records; default: the system's resolvers (`/etc/resolv.conf`).
     pub dns_server: Option<String>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (comma-separated
+    /// IP addresses): the client's address for lockout and the sign-in log
+    /// is then the last address the header names that is not one of them.
+    /// Default: none (the TCP peer is the client).
+    pub trusted_proxies: Option<String>,
 }
 
 impl Default for Config {
@@ -66,7 +71,20 @@ impl Default for Config {
             key_lifetime_hours: 30 * 24,
             key_publish_ahead_hours: 24,
             dns_server: None,
+            trusted_proxies: None,
         }
+    }
+}
+
+impl Config {
+    /// [`Config::trusted_proxies`], parsed (validated at load).
+    pub fn trusted_proxy_ips(&self) -> Vec<std::net::IpAddr> {
+        self.trusted_proxies
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .filter_map(|p| p.trim().parse().ok())
+            .collect()
     }
 }
 

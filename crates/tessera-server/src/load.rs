@@ -40,6 +40,7 @@ pub const KEYS: &[&str] = &[
     "key_lifetime_hours",
     "key_publish_ahead_hours",
     "dns_server",
+    "trusted_proxies",
 ];
 
 /// Command-line flags of `serve` and `migrate`. Values stay strings so that
@@ -225,6 +226,16 @@ pub fn validate(c: &Config) -> Result<(), ConfigError> {
                 "dns_server",
                 format!("{d:?} is not IP:PORT (e.g. 127.0.0.53:53)"),
             ));
+        }
+    }
+    if let Some(list) = &c.trusted_proxies {
+        for p in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            if p.parse::<std::net::IpAddr>().is_err() {
+                return Err(err(
+                    "trusted_proxies",
+                    format!("{p:?} is not an IP address (a comma-separated list, e.g. 10.0.0.5,10.0.0.6)"),
+                ));
+            }
         }
     }
     if c.data_dir.as_os_str().is_empty() {

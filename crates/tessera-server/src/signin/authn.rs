@@ -8,7 +8,7 @@ use crate::state::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use std::convert::Infallible;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use tessera_authn::strength::{self, Method};
 use tessera_model::{AppId, AuthMethod, AuthStep, MethodDetail, ObjectId, SignInEvent, TenantId};
 use time::OffsetDateTime;
@@ -19,21 +19,53 @@ pub const REGISTRATION_GRACE_DAYS: i64 = 14;
 /// Adding a method needs a sign-in this recent.
 pub const RECENT_MINUTES: i64 = 10;
 
-/// The caller's address: the TCP peer (a proxy in front must be trusted
-/// with `X-Forwarded-For` by configuration — not yet offered).
+/// The caller's address: the TCP peer, or — when the peer is one of the
+/// configured `trusted_proxies` — the last address in `X-Forwarded-For`
+/// that is not a trusted proxy (entries further left are the client's own
+/// claims and are never believed).
 pub struct ClientIp(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = Infallible;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, Infallible> {
+        let Some(peer) = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip())
+        else {
+            return Ok(ClientIp(String::new()));
+        };
+        let forwarded: Vec<&str> = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
         Ok(ClientIp(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip().to_string())
-                .unwrap_or_default(),
+            client_address(peer, &forwarded, &s.config.trusted_proxy_ips()).to_string(),
         ))
     }
+}
+
+/// The client's address behind `trusted` proxies (see [`ClientIp`]).
+pub fn client_address(peer: IpAddr, forwarded_for: &[&str], trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let mut client = peer;
+    let hops = forwarded_for
+        .iter()
+        .flat_map(|h| h.split(','))
+        .map(str::trim);
+    for hop in hops.collect::<Vec<_>>().into_iter().rev() {
+        match hop.parse::<IpAddr>() {
+            Ok(ip) if trusted.contains(&ip) => client = ip,
+            Ok(ip) => return ip,
+            // A malformed entry: stop at the last address believed.
+            Err(_) => return client,
+        }
+    }
+    client
 }
 
 /// A user's registered methods, by kind, as the policy allows them.
@@ -199,5 +231,52 @@ pub(crate) async fn record(s: &AppState, e: LogEntry<'_>, now: OffsetDateTime) {
     };
     if let Err(e) = s.store.record_sign_in(e.tenant, &event).await {
         tracing::warn!(error = %e, "could not record a sign-in");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_address;
+    use std::net::IpAddr;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let proxy = ip("10.0.0.5");
+        let lb = ip("10.0.0.6");
+        let trusted = [proxy, lb];
+        // No proxy configured, or the peer is not one: the header is ignored.
+        assert_eq!(
+            client_address(ip("203.0.113.9"), &["198.51.100.1"], &[]),
+            ip("203.0.113.9")
+        );
+        assert_eq!(
+            client_address(ip("203.0.113.9"), &["198.51.100.1"], &trusted),
+            ip("203.0.113.9")
+        );
+        // Behind the proxy: the last untrusted entry; the client's own
+        // claims to the left of it are not believed.
+        assert_eq!(
+            client_address(proxy, &["1.2.3.4, 198.51.100.1"], &trusted),
+            ip("198.51.100.1")
+        );
+        assert_eq!(
+            client_address(proxy, &["1.2.3.4", "198.51.100.1, 10.0.0.6"], &trusted),
+            ip("198.51.100.1")
+        );
+        // No header, an empty one, or garbage: the last address believed.
+        assert_eq!(client_address(proxy, &[], &trusted), proxy);
+        assert_eq!(client_address(proxy, &["not-an-ip"], &trusted), proxy);
+        assert_eq!(
+            client_address(proxy, &["198.51.100.1, junk"], &trusted),
+            proxy
+        );
+        assert_eq!(
+            client_address(proxy, &["2001:db8::1"], &trusted),
+            ip("2001:db8::1")
+        );
     }
 }

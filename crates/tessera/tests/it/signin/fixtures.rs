@@ -157,6 +157,9 @@ pub struct Browser {
     pub http: reqwest::Client,
     pub base: String,
     pub cookies: BTreeMap<String, String>,
+    /// Sent as `X-Forwarded-For` when set (a client behind a proxy, or one
+    /// claiming to be).
+    pub forwarded_for: Option<String>,
 }
 
 impl Browser {
@@ -169,6 +172,7 @@ impl Browser {
                 .unwrap(),
             base: s.url.clone(),
             cookies: BTreeMap::new(),
+            forwarded_for: None,
         }
     }
 
@@ -199,26 +203,25 @@ impl Browser {
         } else {
             format!("{}{path_or_url}", self.base)
         };
-        let r = self
-            .http
-            .get(url)
-            .header("cookie", self.cookie_header())
-            .send()
-            .await
-            .unwrap();
+        let mut req = self.http.get(url).header("cookie", self.cookie_header());
+        if let Some(f) = &self.forwarded_for {
+            req = req.header("x-forwarded-for", f);
+        }
+        let r = req.send().await.unwrap();
         self.keep(&r);
         r
     }
 
     pub async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        let r = self
+        let mut req = self
             .http
             .post(format!("{}{path}", self.base))
             .header("cookie", self.cookie_header())
-            .form(form)
-            .send()
-            .await
-            .unwrap();
+            .form(form);
+        if let Some(f) = &self.forwarded_for {
+            req = req.header("x-forwarded-for", f);
+        }
+        let r = req.send().await.unwrap();
         self.keep(&r);
         r
     }

@@ -422,3 +422,70 @@ async fn temporary_access_pass_windows(b: TestBackend) {
     assert_eq!(status, 400, "the pass is the user's, not anyone's");
 }
 both_backends!(temporary_access_pass_windows);
+
+/// Smart lockout behind a reverse proxy: with the proxy trusted, each
+/// client behind it is its own source (one locked, another not, the log
+/// names the client); without it, `X-Forwarded-For` is not believed, so a
+/// sprayer cannot escape the source lockout by inventing addresses.
+async fn lockout_behind_a_trusted_proxy(b: TestBackend) {
+    use tessera_oauth::interaction::SOURCE_FREE_FAILURES;
+    let db = tessera_testkit::TestDb::new(b).await;
+    let s = TestServer::start_with(db, |c| c.trusted_proxies = Some("127.0.0.1, ::1".into())).await;
+    let apps = setup(&s).await;
+    let path = login_page(&s, &apps, &[]);
+    let domain = apps.upn.split_once('@').unwrap().1.to_string();
+    let mut sprayer = Browser::new(&s);
+    sprayer.forwarded_for = Some("6.6.6.6, 203.0.113.7".into());
+    for i in 0..SOURCE_FREE_FAILURES {
+        let (status, _) = password_step(
+            &mut sprayer,
+            &path,
+            &format!("n{i}@{domain}"),
+            "Winter2026!",
+        )
+        .await;
+        assert_eq!(status, 400);
+    }
+    let (_, page) = password_step(&mut sprayer, &path, &apps.upn, PASSWORD).await;
+    assert!(page.contains("temporarily locked"), "{page}");
+    // The same proxy, another client: not locked; the log names the client.
+    let mut other = Browser::new(&s);
+    other.forwarded_for = Some("203.0.113.8".into());
+    let (_, page) = password_step(&mut other, &path, &apps.upn, PASSWORD).await;
+    assert!(page.contains("Permissions requested"), "{page}");
+    let log = s
+        .running()
+        .store
+        .sign_ins(apps.tenant, None, None, 1)
+        .await
+        .unwrap();
+    assert_eq!(log[0].ip_address, "203.0.113.8");
+    assert_eq!(log[0].error_code, 0);
+
+    // No trusted proxy: invented addresses change nothing.
+    let s = TestServer::start(b).await;
+    let apps = setup(&s).await;
+    let path = login_page(&s, &apps, &[]);
+    let mut liar = Browser::new(&s);
+    for i in 0..SOURCE_FREE_FAILURES {
+        liar.forwarded_for = Some(format!("198.51.100.{i}"));
+        let (status, _) =
+            password_step(&mut liar, &path, &format!("n{i}@{domain}"), "Winter2026!").await;
+        assert_eq!(status, 400);
+    }
+    liar.forwarded_for = Some("198.51.100.200".into());
+    let (_, page) = password_step(&mut liar, &path, &apps.upn, PASSWORD).await;
+    assert!(page.contains("temporarily locked"), "{page}");
+    let log = s
+        .running()
+        .store
+        .sign_ins(apps.tenant, None, None, 1)
+        .await
+        .unwrap();
+    assert!(
+        log[0].ip_address.starts_with("127.") || log[0].ip_address == "::1",
+        "{}",
+        log[0].ip_address
+    );
+}
+both_backends!(lockout_behind_a_trusted_proxy);
