@@ -154,6 +154,25 @@ pub struct TapWindow {
 }
 
 impl TapWindow {
+    /// The window of a stored pass (`None` for another kind of method).
+    pub fn of(detail: &tessera_model::MethodDetail) -> Option<Self> {
+        match *detail {
+            tessera_model::MethodDetail::TemporaryAccessPass {
+                start,
+                lifetime_minutes,
+                is_usable_once,
+                used_at,
+                ..
+            } => Some(Self {
+                start,
+                lifetime_minutes,
+                is_usable_once,
+                used_at,
+            }),
+            _ => None,
+        }
+    }
+
     /// The end of the window, or None if it overflows (a corrupt record).
     pub fn expires_at(&self) -> Option<OffsetDateTime> {
         let seconds = self.lifetime_minutes.checked_mul(60)?;

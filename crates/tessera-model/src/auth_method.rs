@@ -46,6 +46,12 @@ pub enum MethodDetail {
 }
 
 impl MethodDetail {
+    /// A method that can be a second factor (an authenticator app or a
+    /// passkey; a Temporary Access Pass is for getting started, not one).
+    pub const fn is_second_factor(&self) -> bool {
+        !matches!(self, Self::TemporaryAccessPass { .. })
+    }
+
     /// The stored kind, also Graph's method type stem.
     pub const fn kind(&self) -> &'static str {
         match self {

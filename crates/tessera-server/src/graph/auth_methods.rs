@@ -235,27 +235,18 @@ fn render(m: &AuthMethod, policy: &MethodsPolicy, now: OffsetDateTime) -> Value 
             "id": m.id,
             "secretKey": null,
         }),
-        MethodDetail::TemporaryAccessPass {
-            start,
-            lifetime_minutes,
-            is_usable_once,
-            used_at,
-            ..
-        } => {
-            let w = TapWindow {
-                start: *start,
-                lifetime_minutes: *lifetime_minutes,
-                is_usable_once: *is_usable_once,
-                used_at: *used_at,
+        detail @ MethodDetail::TemporaryAccessPass { .. } => {
+            let Some(w) = TapWindow::of(detail) else {
+                return Value::Null;
             };
             let (usable, reason) = usability(policy, &w, now);
             json!({
                 "@odata.type": "#microsoft.graph.temporaryAccessPassAuthenticationMethod",
                 "id": m.id,
                 "createdDateTime": date(m.created_at),
-                "startDateTime": date(*start),
-                "lifetimeInMinutes": lifetime_minutes,
-                "isUsableOnce": is_usable_once,
+                "startDateTime": date(w.start),
+                "lifetimeInMinutes": w.lifetime_minutes,
+                "isUsableOnce": w.is_usable_once,
                 "isUsable": usable,
                 "methodUsabilityReason": reason,
                 "temporaryAccessPass": null,
@@ -507,20 +498,7 @@ async fn create(
     let w = tap::check_request(&policy.tap, req.start, req.lifetime, req.once, now).map_err(bad)?;
     let mut spent = Vec::new();
     for m in s.store.auth_methods(t, u.id).await? {
-        if let MethodDetail::TemporaryAccessPass {
-            start,
-            lifetime_minutes,
-            is_usable_once,
-            used_at,
-            ..
-        } = m.detail
-        {
-            let old = TapWindow {
-                start,
-                lifetime_minutes,
-                is_usable_once,
-                used_at,
-            };
+        if let Some(old) = TapWindow::of(&m.detail) {
             match old.state(now) {
                 TapState::Active | TapState::NotYetValid => {
                     return Err(bad(

@@ -349,20 +349,9 @@ async fn check_tap(
     let mut matched = None;
     if user.is_some() && policy.tap.enabled {
         for m in methods {
-            if let MethodDetail::TemporaryAccessPass {
-                digest,
-                start,
-                lifetime_minutes,
-                is_usable_once,
-                used_at,
-            } = &m.detail
+            if let (MethodDetail::TemporaryAccessPass { digest, .. }, Some(window)) =
+                (&m.detail, tessera_authn::tap::TapWindow::of(&m.detail))
             {
-                let window = tessera_authn::tap::TapWindow {
-                    start: *start,
-                    lifetime_minutes: *lifetime_minutes,
-                    is_usable_once: *is_usable_once,
-                    used_at: *used_at,
-                };
                 if tessera_authn::tap::matches(s.signin.tap_key.as_ref(), presented, digest) {
                     matched = Some((m.id, window));
                 }

@@ -183,9 +183,7 @@ async fn overview(
         (Ok(p), Ok(m), Ok(pw)) => (p, m, pw),
         _ => return super::unavailable(headers),
     };
-    let has_second = methods
-        .iter()
-        .any(|m| !matches!(m.detail, MethodDetail::TemporaryAccessPass { .. }));
+    let has_second = methods.iter().any(|m| m.detail.is_second_factor());
     let can_change = recent(signed, has_second);
     let mut listed: Vec<minijinja::Value> = Vec::new();
     if password.and_then(|p| p.hash).is_some() {
@@ -226,22 +224,16 @@ fn describe(m: &AuthMethod) -> (&'static str, String) {
     match &m.detail {
         MethodDetail::SoftwareOath { .. } => ("Authenticator app", String::new()),
         MethodDetail::Fido2 { .. } => ("Passkey", String::new()),
-        MethodDetail::TemporaryAccessPass {
-            start,
-            lifetime_minutes,
-            is_usable_once,
-            used_at,
-            ..
-        } => {
-            let w = tessera_authn::tap::TapWindow {
-                start: *start,
-                lifetime_minutes: *lifetime_minutes,
-                is_usable_once: *is_usable_once,
-                used_at: *used_at,
-            };
+        detail @ MethodDetail::TemporaryAccessPass { .. } => {
+            let state =
+                tessera_authn::tap::TapWindow::of(detail).map(|w| w.state(SystemClock.now()));
+
             (
                 "Temporary Access Pass",
-                w.state(SystemClock.now()).usability_reason().to_string(),
+                state
+                    .map(|st| st.usability_reason())
+                    .unwrap_or_default()
+                    .to_string(),
             )
         }
     }
@@ -319,9 +311,7 @@ pub(crate) async fn enroll_page(
         (Ok(p), Ok(m)) => (p, m),
         _ => return super::unavailable(headers),
     };
-    let has_second = methods
-        .iter()
-        .any(|m| !matches!(m.detail, MethodDetail::TemporaryAccessPass { .. }));
+    let has_second = methods.iter().any(|m| m.detail.is_second_factor());
     if ctx.is_none() && !recent(signed, has_second) {
         return reauth_needed(s, headers, signed).await;
     }
@@ -425,9 +415,7 @@ async fn may_change(s: &AppState, headers: &HeaderMap, signed: &Signed) -> Resul
         .auth_methods(signed.tenant, signed.user.id)
         .await
         .map_err(|_| super::unavailable(headers))?;
-    let has_second = methods
-        .iter()
-        .any(|m| !matches!(m.detail, MethodDetail::TemporaryAccessPass { .. }));
+    let has_second = methods.iter().any(|m| m.detail.is_second_factor());
     Ok(recent(signed, has_second))
 }
 
