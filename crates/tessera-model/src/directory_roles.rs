@@ -68,7 +68,37 @@ pub const REPORTS_READER: BuiltInRole = BuiltInRole {
     description: "Can read sign-in and audit reports.",
 };
 
-pub const ALL: [BuiltInRole; 11] = [
+/// Can reset passwords and invalidate refresh tokens of non-administrators
+/// and a few low-privilege roles (Entra's "Who can reset passwords").
+pub const HELPDESK_ADMINISTRATOR: BuiltInRole = BuiltInRole {
+    id: uuid!("729827e3-9c14-49f7-bb1b-9608f156bbb8"),
+    display_name: "Helpdesk Administrator",
+    description: "Can reset passwords for non-administrators and Helpdesk Administrators.",
+};
+pub const PASSWORD_ADMINISTRATOR: BuiltInRole = BuiltInRole {
+    id: uuid!("966707d0-3269-4727-9be2-8c3a10f19b9d"),
+    display_name: "Password Administrator",
+    description: "Can reset passwords for non-administrators and Password Administrators.",
+};
+/// Manages role assignments and grants the directory API's application
+/// permissions (with Global Administrator, the only roles that may).
+pub const PRIVILEGED_ROLE_ADMINISTRATOR: BuiltInRole = BuiltInRole {
+    id: uuid!("e8611ab8-c189-46e8-94e1-60213ab1f814"),
+    display_name: "Privileged Role Administrator",
+    description: "Can manage role assignments in Microsoft Entra ID, and all aspects of Privileged Identity Management.",
+};
+pub const CLOUD_APPLICATION_ADMINISTRATOR: BuiltInRole = BuiltInRole {
+    id: uuid!("158c047a-c907-4556-b7ef-446551a6b5f7"),
+    display_name: "Cloud Application Administrator",
+    description: "Can create and manage all aspects of app registrations and enterprise apps except App Proxy.",
+};
+pub const DIRECTORY_READERS: BuiltInRole = BuiltInRole {
+    id: uuid!("88d8e3e3-8f55-4a1e-953a-9b9898b8876b"),
+    display_name: "Directory Readers",
+    description: "Can read basic directory information. Commonly used to grant directory read access to applications and guests.",
+};
+
+pub const ALL: [BuiltInRole; 16] = [
     GLOBAL_ADMINISTRATOR,
     APPLICATION_ADMINISTRATOR,
     USER_ADMINISTRATOR,
@@ -80,30 +110,125 @@ pub const ALL: [BuiltInRole; 11] = [
     SECURITY_ADMINISTRATOR,
     SECURITY_READER,
     REPORTS_READER,
+    HELPDESK_ADMINISTRATOR,
+    PASSWORD_ADMINISTRATOR,
+    PRIVILEGED_ROLE_ADMINISTRATOR,
+    CLOUD_APPLICATION_ADMINISTRATOR,
+    DIRECTORY_READERS,
 ];
 
-/// Roles whose holders an Authentication Administrator may still manage
-/// methods for (Entra lets it act on non-admin users and a few low-privilege
-/// roles; of the roles Tessera has, these two).
-const MANAGEABLE_BY_AUTHENTICATION_ADMINISTRATOR: [BuiltInRole; 2] =
-    [AUTHENTICATION_ADMINISTRATOR, REPORTS_READER];
+/// Who may act on whom: for an acting role, the target roles it may still
+/// act on (a target holding any other role is out of its reach; a target
+/// holding no role is always within it). Global and Privileged
+/// Authentication Administrators act on everyone. Of the roles in Entra's
+/// tables, those Tessera has.
+type Reach = &'static [(BuiltInRole, &'static [BuiltInRole])];
 
-/// Whether a holder of `actor` roles may set, reset or delete the
-/// authentication methods of a user holding `target` roles: Global and
-/// Privileged Authentication Administrators anyone's, an Authentication
-/// Administrator only those of users without administrator roles (Entra's
-/// rule for sensitive actions).
-pub fn may_manage_methods_of(actor: &[Uuid], target: &[Uuid]) -> bool {
+/// Entra's "Who can reset passwords" (which also governs invalidating a
+/// user's refresh tokens and the self-service reset properties
+/// `businessPhones`, `mobilePhone`, `otherMails`).
+const PASSWORD_RESET: Reach = &[
+    (
+        PASSWORD_ADMINISTRATOR,
+        &[DIRECTORY_READERS, PASSWORD_ADMINISTRATOR],
+    ),
+    (
+        HELPDESK_ADMINISTRATOR,
+        &[
+            DIRECTORY_READERS,
+            HELPDESK_ADMINISTRATOR,
+            PASSWORD_ADMINISTRATOR,
+            REPORTS_READER,
+        ],
+    ),
+    (
+        AUTHENTICATION_ADMINISTRATOR,
+        &[
+            AUTHENTICATION_ADMINISTRATOR,
+            DIRECTORY_READERS,
+            PASSWORD_ADMINISTRATOR,
+            REPORTS_READER,
+        ],
+    ),
+    (
+        USER_ADMINISTRATOR,
+        &[
+            DIRECTORY_READERS,
+            GROUPS_ADMINISTRATOR,
+            HELPDESK_ADMINISTRATOR,
+            PASSWORD_ADMINISTRATOR,
+            REPORTS_READER,
+            USER_ADMINISTRATOR,
+        ],
+    ),
+];
+
+/// Entra's "Who can perform sensitive actions": disable or enable, delete,
+/// change `userPrincipalName`, `businessPhones`, `mobilePhone`,
+/// `otherMails` or the password profile.
+const SENSITIVE: Reach = &[
+    (
+        AUTHENTICATION_ADMINISTRATOR,
+        &[
+            AUTHENTICATION_ADMINISTRATOR,
+            DIRECTORY_READERS,
+            PASSWORD_ADMINISTRATOR,
+            REPORTS_READER,
+        ],
+    ),
+    (
+        USER_ADMINISTRATOR,
+        &[
+            DIRECTORY_READERS,
+            GROUPS_ADMINISTRATOR,
+            HELPDESK_ADMINISTRATOR,
+            PASSWORD_ADMINISTRATOR,
+            REPORTS_READER,
+            USER_ADMINISTRATOR,
+        ],
+    ),
+];
+
+fn reaches(table: Reach, actor: &[Uuid], target: &[Uuid]) -> bool {
     let holds = |r: BuiltInRole| actor.contains(&r.id);
     if holds(GLOBAL_ADMINISTRATOR) || holds(PRIVILEGED_AUTHENTICATION_ADMINISTRATOR) {
         return true;
     }
-    holds(AUTHENTICATION_ADMINISTRATOR)
-        && target.iter().all(|t| {
-            MANAGEABLE_BY_AUTHENTICATION_ADMINISTRATOR
-                .iter()
-                .any(|r| r.id == *t)
-        })
+    table.iter().any(|(role, within)| {
+        holds(*role) && target.iter().all(|t| within.iter().any(|w| w.id == *t))
+    })
+}
+
+/// Whether a holder of `actor` roles may reset the password (and revoke the
+/// sessions) of a user holding `target` roles.
+pub fn may_reset_password_of(actor: &[Uuid], target: &[Uuid]) -> bool {
+    reaches(PASSWORD_RESET, actor, target)
+}
+
+/// Whether a holder of `actor` roles may perform a sensitive action (see
+/// `SENSITIVE`) on a user holding `target` roles.
+pub fn may_act_sensitively_on(actor: &[Uuid], target: &[Uuid]) -> bool {
+    reaches(SENSITIVE, actor, target)
+}
+
+/// Whether a holder of `actor` roles may set, reset or delete the
+/// authentication methods of a user holding `target` roles: Global and
+/// Privileged Authentication Administrators anyone's, an Authentication
+/// Administrator only those of users without administrator roles, or with
+/// the few Entra lists (the sensitive-actions table).
+pub fn may_manage_methods_of(actor: &[Uuid], target: &[Uuid]) -> bool {
+    let holds = |r: BuiltInRole| actor.contains(&r.id);
+    (holds(GLOBAL_ADMINISTRATOR)
+        || holds(PRIVILEGED_AUTHENTICATION_ADMINISTRATOR)
+        || holds(AUTHENTICATION_ADMINISTRATOR))
+        && reaches(&SENSITIVE[..1], actor, target)
+}
+
+/// Whether holders of these roles may grant the directory API's
+/// application permissions and its delegated permissions that need admin
+/// consent, and add credentials to an app holding such permissions.
+pub fn may_grant_directory_permissions(actor: &[Uuid]) -> bool {
+    actor.contains(&GLOBAL_ADMINISTRATOR.id) || actor.contains(&PRIVILEGED_ROLE_ADMINISTRATOR.id)
 }
 
 pub fn by_id(id: Uuid) -> Option<BuiltInRole> {
@@ -149,5 +274,88 @@ mod tests {
             );
         }
         assert!(!may_manage_methods_of(&[USER_ADMINISTRATOR.id], &none));
+    }
+
+    #[test]
+    fn entra_tables_of_who_may_act_on_whom() {
+        let none: [Uuid; 0] = [];
+        let ids = |rs: &[BuiltInRole]| rs.iter().map(|r| r.id).collect::<Vec<_>>();
+        // Everyone may act on a user with no role; nobody but Global and
+        // Privileged Authentication Administrators on a Global Administrator.
+        for actor in [
+            USER_ADMINISTRATOR,
+            HELPDESK_ADMINISTRATOR,
+            PASSWORD_ADMINISTRATOR,
+            AUTHENTICATION_ADMINISTRATOR,
+        ] {
+            assert!(may_reset_password_of(&[actor.id], &none));
+            for top in [
+                GLOBAL_ADMINISTRATOR,
+                PRIVILEGED_AUTHENTICATION_ADMINISTRATOR,
+                PRIVILEGED_ROLE_ADMINISTRATOR,
+                APPLICATION_ADMINISTRATOR,
+                SECURITY_ADMINISTRATOR,
+            ] {
+                assert!(!may_reset_password_of(&[actor.id], &[top.id]));
+                assert!(!may_act_sensitively_on(&[actor.id], &[top.id]));
+            }
+        }
+        for actor in [
+            GLOBAL_ADMINISTRATOR,
+            PRIVILEGED_AUTHENTICATION_ADMINISTRATOR,
+        ] {
+            assert!(may_reset_password_of(&[actor.id], &ids(&ALL)));
+            assert!(may_act_sensitively_on(&[actor.id], &ids(&ALL)));
+        }
+        // The table's cells for the roles Tessera has.
+        let ua = [USER_ADMINISTRATOR.id];
+        assert!(may_reset_password_of(
+            &ua,
+            &ids(&[
+                HELPDESK_ADMINISTRATOR,
+                GROUPS_ADMINISTRATOR,
+                USER_ADMINISTRATOR
+            ])
+        ));
+        assert!(!may_reset_password_of(
+            &ua,
+            &[AUTHENTICATION_ADMINISTRATOR.id]
+        ));
+        let hd = [HELPDESK_ADMINISTRATOR.id];
+        assert!(may_reset_password_of(
+            &hd,
+            &ids(&[HELPDESK_ADMINISTRATOR, REPORTS_READER])
+        ));
+        assert!(!may_reset_password_of(&hd, &[USER_ADMINISTRATOR.id]));
+        assert!(
+            !may_act_sensitively_on(&hd, &none),
+            "Helpdesk has no sensitive actions"
+        );
+        let pa = [PASSWORD_ADMINISTRATOR.id];
+        assert!(!may_reset_password_of(&pa, &[HELPDESK_ADMINISTRATOR.id]));
+        assert!(may_reset_password_of(&pa, &[PASSWORD_ADMINISTRATOR.id]));
+        // One out-of-reach role among several puts the target out of reach.
+        assert!(!may_act_sensitively_on(
+            &ua,
+            &ids(&[REPORTS_READER, GLOBAL_READER])
+        ));
+        // Other roles act on nobody.
+        for actor in [
+            GLOBAL_READER,
+            GROUPS_ADMINISTRATOR,
+            PRIVILEGED_ROLE_ADMINISTRATOR,
+            APPLICATION_ADMINISTRATOR,
+        ] {
+            assert!(!may_reset_password_of(&[actor.id], &none));
+            assert!(!may_act_sensitively_on(&[actor.id], &none));
+        }
+        assert!(may_grant_directory_permissions(&[
+            PRIVILEGED_ROLE_ADMINISTRATOR.id
+        ]));
+        assert!(!may_grant_directory_permissions(&ids(&[
+            APPLICATION_ADMINISTRATOR,
+            CLOUD_APPLICATION_ADMINISTRATOR,
+            USER_ADMINISTRATOR
+        ])));
     }
 }

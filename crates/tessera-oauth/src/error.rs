@@ -102,6 +102,7 @@ catalogue! {
     REFRESH_CLIENT_MISMATCH = 9900014, InvalidGrant, "The refresh token was issued to another client.";
     USER_DISABLED = 50057, InvalidGrant, "The user account is disabled or was deleted.";
     SESSION_ENDED = 50173, InvalidGrant, "The grant's sign-in session has ended (signed out or revoked); sign in again.";
+    NOT_ASSIGNED = 50105, InvalidGrant, "The signed-in user, or the calling application, is not assigned to a role for an application that requires assignment (appRoleAssignmentRequired).";
     CONSENT_REQUIRED = 65001, InvalidGrant, "The user or administrator has not consented to use the application for the requested scopes.";
     SCOPE_INVALID = 70011, InvalidScope, "The provided value for the input parameter 'scope' is not valid.";
     SCOPE_SEVERAL_RESOURCES = 28000, InvalidScope, "The scopes name more than one resource; request tokens for one resource at a time.";

@@ -7,6 +7,7 @@
 )]
 
 pub mod assertion;
+pub mod assignment;
 pub mod authorize;
 pub mod client_auth;
 pub mod delegated;

@@ -251,8 +251,10 @@ fn groups_claim(
 pub fn is_consent_admin(wids: &[String]) -> bool {
     const APP_ADMIN: &str = "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3";
     const CLOUD_APP_ADMIN: &str = "158c047a-c907-4556-b7ef-446551a6b5f7";
-    wids.iter()
-        .any(|w| w == GLOBAL_ADMIN || w == APP_ADMIN || w == CLOUD_APP_ADMIN)
+    const PRIVILEGED_ROLE_ADMIN: &str = "e8611ab8-c189-46e8-94e1-60213ab1f814";
+    wids.iter().any(|w| {
+        w == GLOBAL_ADMIN || w == APP_ADMIN || w == CLOUD_APP_ADMIN || w == PRIVILEGED_ROLE_ADMIN
+    })
 }
 
 /// Mints the access token, the ID token (if `openid` was granted) and the
@@ -263,6 +265,25 @@ pub async fn mint(
     rng: &mut (impl RngCore + CryptoRng),
 ) -> Result<TokenResponse, OAuthError> {
     let dir = directory_claims(ctx, g).await?;
+    // The client the user signs in to may require assignment (Entra's
+    // appRoleAssignmentRequired): checked at every token, so an assignment
+    // removed takes effect at the next refresh.
+    if let Some(client_sp) = ctx
+        .directory
+        .service_principal(g.tenant, g.client.app_id)
+        .await?
+    {
+        let mut holders = vec![g.user.id];
+        holders.extend(dir.groups.iter().copied());
+        crate::assignment::require(
+            ctx.store,
+            g.tenant,
+            &client_sp,
+            &holders,
+            "The signed in user",
+        )
+        .await?;
+    }
     let iat = ctx.now.unix_timestamp();
     let iss = issuer(ctx.public_url, g.tenant);
     let name = g.user.display_name.clone();

@@ -52,6 +52,9 @@ impl From<StoreError> for ApiError {
                 "Resource not found.",
             ),
             StoreError::Conflict(m) => Self::new(StatusCode::CONFLICT, "Request_BadRequest", m),
+            e @ StoreError::LastGlobalAdministrator => {
+                Self::new(StatusCode::CONFLICT, "Request_BadRequest", e.to_string())
+            }
             StoreError::InvalidReference(m) | StoreError::InvalidInput(m) => {
                 Self::new(StatusCode::BAD_REQUEST, "Request_BadRequest", m)
             }

@@ -47,13 +47,16 @@ pub trait AuthMethodStore: Send + Sync {
         user: ObjectId,
     ) -> StoreResult<Option<PasswordState>>;
     /// Sets the user's password (an Argon2id PHC string) and whether they
-    /// must change it at the next sign-in.
+    /// must change it at the next sign-in, and ends the user's other
+    /// sessions and refresh-token families (`keep_session`, the session
+    /// that made the change, goes on).
     async fn change_password(
         &self,
         t: TenantId,
         user: ObjectId,
         phc: &str,
         force_change: bool,
+        keep_session: Option<ObjectId>,
         now: OffsetDateTime,
     ) -> StoreResult<()>;
     /// The passkey with this credential id, whoever's it is.

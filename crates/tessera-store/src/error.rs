@@ -20,6 +20,13 @@ pub enum StoreError {
     InvalidReference(String),
     #[error("invalid input: {0}")]
     InvalidInput(String),
+    /// The write would leave the tenant without an enabled Global
+    /// Administrator (deleting, disabling or demoting the last one); it
+    /// was rolled back.
+    #[error(
+        "the tenant's last enabled Global Administrator cannot be deleted, disabled or demoted"
+    )]
+    LastGlobalAdministrator,
     /// The database was written by a newer Tessera; nothing was changed.
     #[error(
         "the database schema is at version {found}, newer than this binary's {known}: \

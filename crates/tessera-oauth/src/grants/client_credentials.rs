@@ -38,6 +38,14 @@ pub async fn grant(
     if client.method == crate::client_auth::AuthMethod::None {
         return Err(OAuthError::new(MISSING_CLIENT_CREDENTIAL));
     }
+    crate::assignment::require(
+        ctx.store,
+        tenant,
+        &resource_sp,
+        &[client.sp.id],
+        &format!("Application '{}'", client.app.app_id),
+    )
+    .await?;
     let held = ctx.directory.app_roles_held(tenant, client.sp.id).await?;
     let mut roles: Vec<String> = held
         .iter()

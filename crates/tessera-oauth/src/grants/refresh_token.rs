@@ -47,13 +47,15 @@ pub async fn grant(
             .await?;
         return Err(OAuthError::new(REFRESH_REUSED));
     }
+    // A disabled or deleted user is told so (AADSTS50057) before the
+    // revocation that disabling also made.
+    let user = super::common::enabled_user(ctx, tenant, old.user_id).await?;
     if old.revoked_at.is_some() {
         return Err(OAuthError::new(SESSION_ENDED));
     }
     if ctx.now >= old.expires_at {
         return Err(OAuthError::new(REFRESH_INVALID));
     }
-    let user = super::common::enabled_user(ctx, tenant, old.user_id).await?;
     if let Some(sid) = old.session_id {
         super::common::require_live_session(ctx, tenant, sid).await?;
     }

@@ -382,6 +382,7 @@ async fn update(
     let now = SystemClock.now();
     let keys = match body.remove("keyCredentials") {
         Some(v) => {
+            super::service_principals::check_credential_writer(&s, &caller, app.app_id).await?;
             let have = s.store.list_key_credentials(caller.tenant, app.id).await?;
             Some(key_changes(&v, &have, now)?)
         }
@@ -431,6 +432,7 @@ async fn add_password(
 ) -> Result<Json<Value>, GraphError> {
     caller.require(Op::WriteApps)?;
     let app = find(&s, caller.tenant, &id).await?;
+    super::service_principals::check_credential_writer(&s, &caller, app.app_id).await?;
     let body = if body.is_empty() {
         Map::new()
     } else {
@@ -704,6 +706,7 @@ async fn add_key(
 ) -> Result<Json<Value>, GraphError> {
     caller.require(Op::WriteApps)?;
     let app = find(&s, caller.tenant, &id).await?;
+    super::service_principals::check_credential_writer(&s, &caller, app.app_id).await?;
     let body = body::object(&headers, &body)?;
     for k in body.keys() {
         if !matches!(k.as_str(), "keyCredential" | "passwordCredential" | "proof") {

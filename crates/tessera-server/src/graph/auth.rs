@@ -45,7 +45,15 @@ pub struct Caller {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Op {
     ReadUsers,
+    /// Creating users and changing their basic properties.
     WriteUsers,
+    /// A user's password profile, `businessPhones`, `mobilePhone` and
+    /// `otherMails`, and revoking their sessions (Entra's "who can reset
+    /// passwords"); the target must also be within reach (`Reach`).
+    ResetPasswords,
+    /// Disabling or enabling a user and changing its `userPrincipalName`
+    /// (Entra's sensitive actions); the target must be within reach.
+    SensitiveUsers,
     DeleteUsers,
     ReadGroups,
     WriteGroups,
@@ -97,6 +105,25 @@ const POLICY_R: &str = "Policy.Read.All";
 const POLICY_AUTHN: &str = "Policy.ReadWrite.AuthenticationMethod";
 const POLICY_SD: &str = "Policy.ReadWrite.SecurityDefaults";
 const AUDIT_R: &str = "AuditLog.Read.All";
+const ROLES_RW: &str = "RoleManagement.ReadWrite.Directory";
+/// Who may assign app roles and grant delegated permissions.
+const APP_GRANTERS: &[BuiltInRole] = &[
+    GA,
+    dr::PRIVILEGED_ROLE_ADMINISTRATOR,
+    dr::APPLICATION_ADMINISTRATOR,
+    dr::CLOUD_APPLICATION_ADMINISTRATOR,
+];
+
+/// Which of Entra's tables decides whether a caller may act on a user
+/// who holds directory roles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reach {
+    /// "Who can reset passwords" (also revoking sessions and the
+    /// self-service reset properties).
+    PasswordReset,
+    /// "Who can perform sensitive actions" (disable, delete, rename).
+    Sensitive,
+}
 
 /// The permission table (documented in docs/directory-api.md): each
 /// operation, the least privileged permissions that open it.
@@ -113,10 +140,36 @@ fn rule(op: Op) -> Rule {
             scp: &["User.ReadWrite.All", DIR_RW],
             user_roles: Some(&[GA, dr::USER_ADMINISTRATOR]),
         },
+        ResetPasswords => Rule {
+            app: &["User.ReadWrite.All", DIR_RW],
+            scp: &["User.ReadWrite.All", DIR_RW],
+            user_roles: Some(&[
+                GA,
+                dr::PRIVILEGED_AUTHENTICATION_ADMINISTRATOR,
+                dr::USER_ADMINISTRATOR,
+                dr::AUTHENTICATION_ADMINISTRATOR,
+                dr::HELPDESK_ADMINISTRATOR,
+                dr::PASSWORD_ADMINISTRATOR,
+            ]),
+        },
+        SensitiveUsers => Rule {
+            app: &["User.ReadWrite.All", DIR_RW],
+            scp: &["User.ReadWrite.All", DIR_RW],
+            user_roles: Some(&[
+                GA,
+                dr::PRIVILEGED_AUTHENTICATION_ADMINISTRATOR,
+                dr::USER_ADMINISTRATOR,
+                dr::AUTHENTICATION_ADMINISTRATOR,
+            ]),
+        },
         DeleteUsers => Rule {
             app: &["User.ReadWrite.All"],
             scp: &["User.ReadWrite.All"],
-            user_roles: Some(&[GA, dr::USER_ADMINISTRATOR]),
+            user_roles: Some(&[
+                GA,
+                dr::PRIVILEGED_AUTHENTICATION_ADMINISTRATOR,
+                dr::USER_ADMINISTRATOR,
+            ]),
         },
         ReadGroups => Rule {
             app: &[
@@ -162,22 +215,21 @@ fn rule(op: Op) -> Rule {
         WriteApps => Rule {
             app: &["Application.ReadWrite.All"],
             scp: &["Application.ReadWrite.All"],
-            user_roles: Some(&[GA, dr::APPLICATION_ADMINISTRATOR]),
+            user_roles: Some(&[
+                GA,
+                dr::APPLICATION_ADMINISTRATOR,
+                dr::CLOUD_APPLICATION_ADMINISTRATOR,
+            ]),
         },
         ReadRoles => Rule {
-            app: &[
-                "RoleManagement.Read.Directory",
-                "RoleManagement.ReadWrite.Directory",
-                DIR_R,
-                DIR_RW,
-            ],
+            app: &["RoleManagement.Read.Directory", ROLES_RW, DIR_R, DIR_RW],
             scp: &[DIR_R, DIR_RW],
-            user_roles: Some(&[GA, dr::GLOBAL_READER]),
+            user_roles: Some(&[GA, dr::GLOBAL_READER, dr::PRIVILEGED_ROLE_ADMINISTRATOR]),
         },
         WriteRoles => Rule {
-            app: &["RoleManagement.ReadWrite.Directory"],
+            app: &[ROLES_RW],
             scp: &[DIR_RW],
-            user_roles: Some(&[GA]),
+            user_roles: Some(&[GA, dr::PRIVILEGED_ROLE_ADMINISTRATOR]),
         },
         ReadOrg => Rule {
             app: &["Organization.ReadWrite.All", DIR_R, DIR_RW],
@@ -199,15 +251,17 @@ fn rule(op: Op) -> Rule {
             scp: &[DIR_RW],
             user_roles: Some(&[GA]),
         },
+        // Granting the directory API's own permissions further needs
+        // `Caller::may_grant_directory_permissions`.
         WriteAppRoleAssignments => Rule {
             app: &["AppRoleAssignment.ReadWrite.All"],
             scp: &[DIR_RW],
-            user_roles: Some(&[GA, dr::APPLICATION_ADMINISTRATOR]),
+            user_roles: Some(APP_GRANTERS),
         },
         WriteDelegatedGrants => Rule {
             app: &["DelegatedPermissionGrant.ReadWrite.All"],
             scp: &[DIR_RW],
-            user_roles: Some(&[GA, dr::APPLICATION_ADMINISTRATOR]),
+            user_roles: Some(APP_GRANTERS),
         },
         ReadAuthMethods => Rule {
             app: &[UAM_R_ALL, UAM_RW_ALL],
@@ -319,6 +373,52 @@ impl Caller {
                     && r.user_roles
                         .is_none_or(|need| need.iter().any(|n| wids.contains(&n.id)))
             }
+        }
+    }
+
+    /// 403 unless the caller may act, by `reach`, on a user holding
+    /// `target` directory roles. A delegated caller follows Entra's table
+    /// for its roles. An app-only caller acts on users without roles with
+    /// its permission alone; on a user holding any role it needs
+    /// `RoleManagement.ReadWrite.Directory` (Entra asks for a privileged
+    /// role assigned to the app; an app that may assign roles has that
+    /// power already, and no lesser permission reaches an administrator).
+    pub fn require_reach(&self, reach: Reach, target: &[uuid::Uuid]) -> Result<(), GraphError> {
+        let ok = match &self.who {
+            Who::App { roles } => target.is_empty() || roles.iter().any(|r| r == ROLES_RW),
+            Who::User { wids, .. } => match reach {
+                Reach::PasswordReset => dr::may_reset_password_of(wids, target),
+                Reach::Sensitive => dr::may_act_sensitively_on(wids, target),
+            },
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(GraphError::denied())
+        }
+    }
+
+    /// 403 unless the caller may grant the directory API's application
+    /// permissions or its delegated permissions that need admin consent,
+    /// or add credentials to an app that holds such permissions: a Global
+    /// or Privileged Role Administrator, or an app-only caller holding
+    /// `RoleManagement.ReadWrite.Directory` or `AppRoleAssignment.ReadWrite.All`
+    /// (either can make any app a directory administrator already).
+    pub fn require_directory_granter(&self) -> Result<(), GraphError> {
+        let ok = match &self.who {
+            Who::App { roles } => roles
+                .iter()
+                .any(|r| r == ROLES_RW || r == "AppRoleAssignment.ReadWrite.All"),
+            Who::User { wids, .. } => dr::may_grant_directory_permissions(wids),
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(GraphError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "Authorization_RequestDenied",
+                "Granting the directory API's application permissions or admin-consent permissions, or adding credentials to an app that holds them, requires a Global Administrator or Privileged Role Administrator.",
+            ))
         }
     }
 

@@ -65,6 +65,9 @@ impl From<StoreError> for GraphError {
             StoreError::Conflict(m) | StoreError::InvalidReference(m) => {
                 Self::bad_request("Request_BadRequest", m)
             }
+            e @ StoreError::LastGlobalAdministrator => {
+                Self::new(StatusCode::CONFLICT, "Request_BadRequest", e.to_string())
+            }
             StoreError::InvalidInput(m) => Self::bad_request("Request_BadRequest", m),
             other => {
                 let api = crate::error::ApiError::from(other);

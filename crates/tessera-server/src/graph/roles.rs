@@ -210,23 +210,8 @@ async fn remove(
 ) -> Result<StatusCode, GraphError> {
     caller.require(Op::WriteRoles)?;
     let a = by_id(&s, &caller, &id).await?;
-    // The last Global Administrator stays: a tenant without one cannot be managed.
-    if a.role_definition_id == directory_roles::GLOBAL_ADMINISTRATOR.id {
-        let admins = s
-            .store
-            .list_directory_role_assignments(caller.tenant)
-            .await?
-            .into_iter()
-            .filter(|x| x.role_definition_id == a.role_definition_id)
-            .count();
-        if admins <= 1 {
-            return Err(GraphError::new(
-                StatusCode::CONFLICT,
-                "Request_BadRequest",
-                "The tenant's last Global Administrator assignment cannot be removed.",
-            ));
-        }
-    }
+    // The last enabled Global Administrator stays (the store refuses,
+    // inside the write's transaction): a tenant without one cannot be managed.
     s.store
         .delete_directory_role_assignment(caller.tenant, a.id, SystemClock.now())
         .await?;

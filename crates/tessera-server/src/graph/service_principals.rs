@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
 use axum::{Json, Router};
 use serde_json::{json, Map, Value};
+use tessera_model::graph_permissions::{self, GRAPH_APP_ID};
 use tessera_model::{
     AppId, AppRoleAssignment, Clock, OAuth2PermissionGrant, ObjectId, ObjectKind, ServicePrincipal,
     SignInAudience, TenantId,
@@ -351,6 +352,11 @@ async fn assign(
         .get_service_principal(t, resource)
         .await?
         .ok_or_else(|| GraphError::not_found(resource))?;
+    // The directory API's application permissions make an app a directory
+    // administrator: only Global and Privileged Role Administrators grant them.
+    if res.app_id == GRAPH_APP_ID && !role.is_nil() {
+        caller.require_directory_granter()?;
+    }
     let member_type = if kind == ObjectKind::ServicePrincipal {
         "Application"
     } else {
@@ -565,6 +571,53 @@ async fn grant_one(
     )))
 }
 
+/// 403 unless the caller may add credentials to application `app`: one
+/// whose service principal holds any of the directory API's application
+/// permissions (the bootstrap client, for one) is a directory
+/// administrator, so whoever could add a secret to it could act as one.
+pub(super) async fn check_credential_writer(
+    s: &AppState,
+    caller: &Caller,
+    app: AppId,
+) -> Result<(), GraphError> {
+    let t = caller.tenant;
+    let (Some(sp), Some(graph)) = (
+        s.store.service_principal_by_app_id(t, app).await?,
+        s.store.service_principal_by_app_id(t, GRAPH_APP_ID).await?,
+    ) else {
+        return Ok(());
+    };
+    let privileged = s
+        .store
+        .app_role_assignments_of(t, sp.id)
+        .await?
+        .iter()
+        .any(|a| a.resource_id == graph.id);
+    if privileged {
+        caller.require_directory_granter()?;
+    }
+    Ok(())
+}
+
+/// 403 unless the caller may grant these scopes of `res`: the directory
+/// API's delegated permissions that need admin consent (beyond those in
+/// `held`) need a Global or Privileged Role Administrator.
+fn check_granter(
+    caller: &Caller,
+    res: &ServicePrincipal,
+    scope: &str,
+    held: &str,
+) -> Result<(), GraphError> {
+    let held: Vec<&str> = held.split_ascii_whitespace().collect();
+    let adds_admin_scope = scope
+        .split_ascii_whitespace()
+        .any(|v| graph_permissions::delegated_needs_admin(v) && !held.contains(&v));
+    if res.app_id == GRAPH_APP_ID && adds_admin_scope {
+        caller.require_directory_granter()?;
+    }
+    Ok(())
+}
+
 /// Scopes in a grant: space-separated values the resource exposes.
 fn checked_scope(scope: &str, resource: &ServicePrincipal) -> Result<String, GraphError> {
     let values: Vec<&str> = scope.split_ascii_whitespace().collect();
@@ -645,6 +698,7 @@ async fn create_grant(
         .await?
         .ok_or_else(|| GraphError::not_found(resource))?;
     let scope = checked_scope(&scope, &res)?;
+    check_granter(&caller, &res, &scope, "")?;
     let exists = s
         .store
         .oauth2_permission_grants_for_client(t, client)
@@ -699,6 +753,7 @@ async fn update_grant(
         .await?
         .ok_or_else(|| GraphError::not_found(g.resource_id))?;
     let scope = checked_scope(&scope, &res)?;
+    check_granter(&caller, &res, &scope, &g.scope)?;
     s.store
         .update_oauth2_permission_grant(caller.tenant, g.id, &scope, SystemClock.now())
         .await?;

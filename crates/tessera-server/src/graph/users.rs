@@ -1,7 +1,7 @@
 //! `/v1.0/users` and `/v1.0/me`: create (with `passwordProfile`), get by id
 //! or userPrincipalName, list with OData options, `$count`, patch, delete,
 //! `memberOf`, `transitiveMemberOf`, `ownedObjects`, `revokeSignInSessions`.
-use super::auth::{Caller, Op};
+use super::auth::{Caller, Op, Reach};
 use super::body::{self, Fields};
 use super::errors::GraphError;
 use super::extensions;
@@ -497,9 +497,10 @@ async fn update(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<StatusCode, GraphError> {
-    caller.require(Op::WriteUsers)?;
     let body = body::object(&headers, &body)?;
-    let mut u = find(&s, caller.tenant, &id).await?;
+    let u = find(&s, caller.tenant, &id).await;
+    authorize_update(&s, &caller, &body, u.as_ref().ok()).await?;
+    let mut u = u?;
     let before_upn = u.user_principal_name.clone();
     let w = apply(&mut u, &body, false)?;
     if u.user_principal_name != before_upn {
@@ -542,6 +543,69 @@ async fn update(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Properties whose change is one of Entra's sensitive actions.
+const SENSITIVE: &[&str] = &["accountEnabled", "userPrincipalName"];
+/// Properties that whoever may reset the user's password may change
+/// (self-service password reset uses them).
+const PASSWORD_RESET: &[&str] = &[
+    "passwordProfile",
+    "businessPhones",
+    "mobilePhone",
+    "otherMails",
+];
+
+/// The directory roles a user holds: what decides who may act on them.
+pub(super) async fn roles_of(
+    s: &AppState,
+    t: TenantId,
+    user: ObjectId,
+) -> Result<Vec<uuid::Uuid>, GraphError> {
+    Ok(s.store
+        .directory_role_assignments_of(t, user)
+        .await?
+        .into_iter()
+        .map(|a| a.role_definition_id)
+        .collect())
+}
+
+/// Who may PATCH what of whom: basic properties need `WriteUsers`; the
+/// password-reset properties need `ResetPasswords` and the target within
+/// the caller's password-reset reach; disabling and renaming need
+/// `SensitiveUsers` and the target within its sensitive-action reach
+/// (Entra's tables, `directory_roles`). Checked before the target's
+/// existence is revealed.
+async fn authorize_update(
+    s: &AppState,
+    caller: &Caller,
+    body: &Map<String, Value>,
+    target: Option<&User>,
+) -> Result<(), GraphError> {
+    let has = |set: &[&str]| body.keys().any(|k| set.contains(&k.as_str()));
+    let basic = body
+        .keys()
+        .any(|k| !SENSITIVE.contains(&k.as_str()) && !PASSWORD_RESET.contains(&k.as_str()));
+    let (reset, sensitive) = (has(PASSWORD_RESET), has(SENSITIVE));
+    if basic || !(reset || sensitive) {
+        caller.require(Op::WriteUsers)?;
+    }
+    if reset {
+        caller.require(Op::ResetPasswords)?;
+    }
+    if sensitive {
+        caller.require(Op::SensitiveUsers)?;
+    }
+    if let Some(u) = target {
+        let roles = roles_of(s, caller.tenant, u.id).await?;
+        if reset {
+            caller.require_reach(Reach::PasswordReset, &roles)?;
+        }
+        if sensitive {
+            caller.require_reach(Reach::Sensitive, &roles)?;
+        }
+    }
+    Ok(())
+}
+
 async fn remove(
     State(s): State<AppState>,
     caller: Caller,
@@ -549,6 +613,7 @@ async fn remove(
 ) -> Result<StatusCode, GraphError> {
     caller.require(Op::DeleteUsers)?;
     let u = find(&s, caller.tenant, &id).await?;
+    caller.require_reach(Reach::Sensitive, &roles_of(&s, caller.tenant, u.id).await?)?;
     if Some(u.id) == caller.user() {
         return Err(GraphError::bad_request(
             "Request_BadRequest",
@@ -566,8 +631,12 @@ async fn revoke_sessions(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, GraphError> {
-    caller.require(Op::WriteUsers)?;
+    caller.require(Op::ResetPasswords)?;
     let u = find(&s, caller.tenant, &id).await?;
+    caller.require_reach(
+        Reach::PasswordReset,
+        &roles_of(&s, caller.tenant, u.id).await?,
+    )?;
     s.store
         .revoke_user_sessions(caller.tenant, u.id, SystemClock.now())
         .await?;

@@ -109,14 +109,24 @@ pub(crate) async fn proceed(
         Ok(a) => a,
         Err(_) => return super::unavailable(headers),
     };
-    if !admin {
-        return super::fail(
-            flow,
-            "access_denied",
-            "Only an administrator can grant consent for the organization (AADSTS90094).",
-            iss,
-            extra,
-        );
+    let granter = || super::is_directory_granter(s, t, &signed.user);
+    let directory = match declares_directory_power(s, t, flow).await {
+        Ok(d) => d,
+        Err(_) => return super::unavailable(headers),
+    };
+    let allowed = admin
+        && (!directory
+            || match granter().await {
+                Ok(g) => g,
+                Err(_) => return super::unavailable(headers),
+            });
+    if !allowed {
+        let m = if admin {
+            "Granting the directory API's application permissions, or its permissions that need admin consent, requires a Global Administrator or Privileged Role Administrator (AADSTS90094)."
+        } else {
+            "Only an administrator can grant consent for the organization (AADSTS90094)."
+        };
+        return super::fail(flow, "access_denied", m, iss, extra);
     }
     if !p.consented_now {
         return consent::admin_page(s, headers, flow, signed, extra).await;
@@ -164,6 +174,28 @@ pub(crate) async fn declared(
         }
     }
     Ok(out)
+}
+
+/// Whether the application declares any of the directory API's
+/// application permissions, or its delegated permissions that need admin
+/// consent.
+async fn declares_directory_power(
+    s: &AppState,
+    t: tessera_model::TenantId,
+    flow: &Flow,
+) -> Result<bool, ()> {
+    Ok(declared_resources(s, t, flow)
+        .await?
+        .iter()
+        .filter(|(r, _)| r.app_id == tessera_model::graph_permissions::GRAPH_APP_ID)
+        .any(|(r, access)| {
+            access.iter().any(|ra| {
+                ra.kind == "Role"
+                    || r.oauth2_permission_scopes
+                        .iter()
+                        .any(|sc| sc.id == ra.id && sc.kind == "Admin")
+            })
+        }))
 }
 
 /// The resources the application declares permissions on that exist in

@@ -11,6 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
 use std::sync::Arc;
+use tessera_model::graph_permissions::GRAPH_APP_ID;
 use tessera_model::{Clock, ObjectId, ServicePrincipal};
 use tessera_oauth::delegated::{self, Resolved};
 use tessera_oauth::directory::Directory;
@@ -144,10 +145,21 @@ async fn grant(s: &AppState, flow: &Flow, signed: &Signed, for_org: bool) -> Res
     )
     .await
     .map_err(|_| ())?;
-    if !admin
-        && missing
-            .iter()
-            .any(|(r, v)| v.iter().any(|v| delegated::admin_only(r, v)))
+    let needs_admin = |directory_only: bool| {
+        missing.iter().any(|(r, v)| {
+            (!directory_only || r.app_id == GRAPH_APP_ID)
+                && v.iter().any(|v| delegated::admin_only(r, v))
+        })
+    };
+    if !admin && needs_admin(false) {
+        return Ok(false);
+    }
+    // The directory API's admin-consent permissions: Global and Privileged
+    // Role Administrators only.
+    if needs_admin(true)
+        && !super::is_directory_granter(s, t, &signed.user)
+            .await
+            .map_err(|_| ())?
     {
         return Ok(false);
     }

@@ -581,6 +581,29 @@ pub(crate) async fn proceed(
             &rid,
         );
     }
+    if let Some(sp) = client_sp
+        .as_ref()
+        .filter(|sp| sp.app_role_assignment_required)
+    {
+        let mut holders = vec![signed.user.id];
+        match s.store.transitive_member_of(t, signed.user.id).await {
+            Ok(groups) => holders.extend(groups),
+            Err(_) => return unavailable(headers),
+        }
+        match tessera_oauth::assignment::holds_assignment(s.store.as_ref(), t, sp, &holders)
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => {
+                return pages::error(
+                    StatusCode::FORBIDDEN,
+                    "Your administrator has configured this application to block users unless they are specifically assigned to it (AADSTS50105).",
+                    &rid,
+                )
+            }
+            Err(_) => return unavailable(headers),
+        }
+    }
     let missing = match delegated::missing_consent(
         s.store.as_ref(),
         t,
@@ -671,6 +694,24 @@ pub(crate) async fn is_admin(
         .map(|a| a.role_definition_id.to_string())
         .collect();
     Ok(tessera_oauth::user_token::is_consent_admin(&wids))
+}
+
+/// Whether a user may grant the directory API's application permissions
+/// and its delegated permissions that need admin consent (a Global or
+/// Privileged Role Administrator; an Application Administrator may not).
+pub(crate) async fn is_directory_granter(
+    s: &AppState,
+    t: TenantId,
+    user: &User,
+) -> tessera_store::StoreResult<bool> {
+    let wids: Vec<uuid::Uuid> = s
+        .store
+        .directory_role_assignments_of(t, user.id)
+        .await?
+        .into_iter()
+        .map(|a| a.role_definition_id)
+        .collect();
+    Ok(tessera_model::directory_roles::may_grant_directory_permissions(&wids))
 }
 
 /// Scopes as the consent page lists them.

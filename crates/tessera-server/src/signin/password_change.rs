@@ -133,7 +133,7 @@ async fn change(
         .and_then(Result::ok)
         .ok_or_else(|| super::unavailable(&HeaderMap::new()))?;
     s.store
-        .change_password(t, signed.user.id, &phc, false, now)
+        .change_password(t, signed.user.id, &phc, false, Some(signed.session.id), now)
         .await
         .map_err(unavailable)?;
     s.store

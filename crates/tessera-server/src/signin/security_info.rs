@@ -119,6 +119,19 @@ pub(crate) fn recent(signed: &Signed, has_second_factor: bool) -> bool {
     fresh && (!has_second_factor || signed.session.amr.iter().any(|a| a == "mfa"))
 }
 
+/// Whether the session completed the sign-in the tenant asks of this user:
+/// no second factor and no forced password change still to come. (A user
+/// who must register a second factor and has none counts as signed in:
+/// registering it is what the security info page is for.)
+async fn fully_signed_in(s: &AppState, signed: &Signed) -> tessera_store::StoreResult<bool> {
+    let admin = super::is_admin(s, signed.tenant, &signed.user).await?;
+    let need = super::authn::need(s, signed, &[], admin, SystemClock.now()).await?;
+    Ok(matches!(
+        need,
+        super::authn::Need::Nothing | super::authn::Need::Register
+    ))
+}
+
 /// The page's tenant and the browser's session in it; otherwise the
 /// sign-in page that leads back here.
 pub(crate) async fn session_or_sign_in(
@@ -132,20 +145,27 @@ pub(crate) async fn session_or_sign_in(
     let PathTenant::Tenant(t) = f.path_tenant else {
         return Err(super::unavailable(headers));
     };
-    match super::current_session(s, headers, f.path_tenant).await {
-        Some(signed) if !reauth => Ok(signed),
+    let signed = super::current_session(s, headers, f.path_tenant).await;
+    // Half way through a sign-in (the second factor or a forced password
+    // change still to come): no security-info page or action; the sign-in
+    // page, with 403.
+    let half = match &signed {
+        Some(x) if !reauth => !fully_signed_in(s, x)
+            .await
+            .map_err(|_| super::unavailable(headers))?,
+        _ => false,
+    };
+    match signed {
+        Some(signed) if !reauth && !half => Ok(signed),
         signed => {
             let hint = signed
                 .map(|x| x.user.user_principal_name)
                 .unwrap_or_default();
-            Err(super::login::page(
-                s,
-                headers,
-                &flow(s, t, reauth),
-                None,
-                &hint,
-                vec![],
-            ))
+            let mut page = super::login::page(s, headers, &flow(s, t, reauth), None, &hint, vec![]);
+            if half {
+                *page.status_mut() = axum::http::StatusCode::FORBIDDEN;
+            }
+            Err(page)
         }
     }
 }

@@ -160,7 +160,9 @@ macro_rules! impl_admin {
             async fn delete_directory_role_assignment(&self, t: tessera_model::TenantId, id: tessera_model::ObjectId, now: time::OffsetDateTime) -> $crate::StoreResult<()> {
                 use tessera_model::*;
                 let mut tx = self.begin_write().await?;
+                let admins = Self::tx_global_admins_before(&mut tx, t).await?;
                 Self::tx_by_id(&mut tx, "DELETE FROM directory_role_assignments WHERE tenant_id = $1 AND id = $2", t, &id.to_string()).await?;
+                Self::tx_keep_last_global_admin(&mut tx, t, admins).await?;
                 $crate::sql::log_change!(&mut tx, t, ObjectKind::DirectoryRoleAssignment, id, ChangeType::Deleted, now, serde_json::json!({}));
                 tx.commit().await?;
                 Ok(())
@@ -353,9 +355,15 @@ macro_rules! impl_admin {
 
             async fn update_user_with(&self, t: tessera_model::TenantId, u: &tessera_model::User, password_hash: Option<&str>, ext: &[$crate::ExtensionWrite], now: time::OffsetDateTime) -> $crate::StoreResult<()> {
                 let mut tx = self.begin_write().await?;
+                let admins = Self::tx_global_admins_before(&mut tx, t).await?;
                 Self::tx_update_user(&mut tx, t, u, now).await?;
+                Self::tx_keep_last_global_admin(&mut tx, t, admins).await?;
                 if let Some(h) = password_hash {
                     Self::tx_set_password_hash(&mut tx, t, u.id, h, now).await?;
+                }
+                // A reset password or a disabled account ends every session.
+                if password_hash.is_some() || !u.account_enabled {
+                    Self::tx_revoke_sessions(&mut tx, t, u.id, None, now).await?;
                 }
                 Self::tx_set_extension_values(&mut tx, t, u.id, tessera_model::ObjectKind::User, ext, now).await?;
                 tx.commit().await?;

@@ -204,9 +204,10 @@ macro_rules! impl_authn {
                 .transpose()
             }
 
-            async fn change_password(&self, t: tessera_model::TenantId, user: tessera_model::ObjectId, phc: &str, force_change: bool, now: time::OffsetDateTime) -> $crate::StoreResult<()> {
+            async fn change_password(&self, t: tessera_model::TenantId, user: tessera_model::ObjectId, phc: &str, force_change: bool, keep_session: Option<tessera_model::ObjectId>, now: time::OffsetDateTime) -> $crate::StoreResult<()> {
                 let mut tx = self.begin_write().await?;
                 Self::tx_set_password_hash(&mut tx, t, user, phc, now).await?;
+                Self::tx_revoke_sessions(&mut tx, t, user, keep_session, now).await?;
                 sqlx::query("UPDATE users SET force_change_password = $3 WHERE tenant_id = $1 AND id = $2")
                     .bind(t.to_string())
                     .bind(user.to_string())

@@ -345,6 +345,109 @@ macro_rules! impl_directory {
                 Ok(())
             }
 
+            /// Ends the user's sign-in sessions and refresh-token families
+            /// and refuses their access tokens issued until now (Graph's
+            /// `revokeSignInSessions`; also every password change or reset,
+            /// disabling and deleting). `keep`: the session that made a
+            /// self-service password change goes on. Returns the cutoff
+            /// (ms); the caller's own write logs the change.
+            async fn tx_revoke_sessions(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                t: tessera_model::TenantId,
+                id: tessera_model::ObjectId,
+                keep: Option<tessera_model::ObjectId>,
+                now: time::OffsetDateTime,
+            ) -> $crate::StoreResult<i64> {
+                let ms = tessera_model::to_millis(now);
+                // Tokens carry `iat` in whole seconds: refuse every token of
+                // the revocation's second too (one issued just after it is
+                // refused as well; that errs on the safe side).
+                let cutoff = ms - ms.rem_euclid(1000) + 1000;
+                let n = sqlx::query("UPDATE users SET sessions_valid_from = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2")
+                    .bind(t.to_string())
+                    .bind(id.to_string())
+                    .bind(cutoff)
+                    .bind(ms)
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected();
+                $crate::sql::expect_one(n)?;
+                Self::tx_end_sessions(tx, t, id, keep, now).await?;
+                Ok(cutoff)
+            }
+
+            /// Ends the user's sign-in sessions and revokes its refresh
+            /// tokens, but `keep`'s.
+            async fn tx_end_sessions(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                t: tessera_model::TenantId,
+                id: tessera_model::ObjectId,
+                keep: Option<tessera_model::ObjectId>,
+                now: time::OffsetDateTime,
+            ) -> $crate::StoreResult<()> {
+                let ms = tessera_model::to_millis(now);
+                let keep = keep.map(|k| k.to_string()).unwrap_or_default();
+                sqlx::query("UPDATE sso_sessions SET ended_at = $3 WHERE tenant_id = $1 AND user_id = $2 AND ended_at IS NULL AND id <> $4")
+                    .bind(t.to_string())
+                    .bind(id.to_string())
+                    .bind(ms)
+                    .bind(&keep)
+                    .execute(&mut **tx)
+                    .await?;
+                sqlx::query("UPDATE refresh_tokens SET revoked_at = $3 WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL \
+                             AND (session_id IS NULL OR session_id <> $4)")
+                    .bind(t.to_string())
+                    .bind(id.to_string())
+                    .bind(ms)
+                    .bind(&keep)
+                    .execute(&mut **tx)
+                    .await?;
+                Ok(())
+            }
+
+            /// The tenant's enabled users holding Global Administrator.
+            async fn tx_enabled_global_admins(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                t: tessera_model::TenantId,
+            ) -> $crate::StoreResult<i64> {
+                let n: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM directory_role_assignments a JOIN users u \
+                     ON u.tenant_id = a.tenant_id AND u.id = a.principal_id \
+                     WHERE a.tenant_id = $1 AND a.role_definition_id = $2 AND u.account_enabled = $3",
+                )
+                .bind(t.to_string())
+                .bind(tessera_model::directory_roles::GLOBAL_ADMINISTRATOR.id.to_string())
+                .bind(true)
+                .fetch_one(&mut **tx)
+                .await?;
+                Ok(n)
+            }
+
+            /// Starts a write that may take away a Global Administrator:
+            /// locks the tenant (so that two such writes cannot each remove
+            /// a different one) and counts them. Pass the count to
+            /// `tx_keep_last_global_admin` after the write, before commit.
+            async fn tx_global_admins_before(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                t: tessera_model::TenantId,
+            ) -> $crate::StoreResult<i64> {
+                Self::tx_lock_tenant(tx, t).await?;
+                Self::tx_enabled_global_admins(tx, t).await
+            }
+
+            /// Refuses (and so rolls back) a write that took away the
+            /// tenant's last enabled Global Administrator.
+            async fn tx_keep_last_global_admin(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                t: tessera_model::TenantId,
+                before: i64,
+            ) -> $crate::StoreResult<()> {
+                if before > 0 && Self::tx_enabled_global_admins(tx, t).await? == 0 {
+                    return Err($crate::StoreError::LastGlobalAdministrator);
+                }
+                Ok(())
+            }
+
             /// Serialises writes that must not interleave within a tenant
             /// (nested-group edits): a row lock on PostgreSQL, a no-op cost on
             /// SQLite, whose writer is already single.
@@ -516,7 +619,12 @@ macro_rules! impl_directory {
 
             async fn update_user(&self, t: tessera_model::TenantId, u: &tessera_model::User, now: time::OffsetDateTime) -> $crate::StoreResult<()> {
                 let mut tx = self.begin_write().await?;
+                let admins = Self::tx_global_admins_before(&mut tx, t).await?;
                 Self::tx_update_user(&mut tx, t, u, now).await?;
+                if !u.account_enabled {
+                    Self::tx_revoke_sessions(&mut tx, t, u.id, None, now).await?;
+                }
+                Self::tx_keep_last_global_admin(&mut tx, t, admins).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -524,6 +632,8 @@ macro_rules! impl_directory {
             async fn delete_user(&self, t: tessera_model::TenantId, id: tessera_model::ObjectId, now: time::OffsetDateTime) -> $crate::StoreResult<()> {
                 use tessera_model::*;
                 let mut tx = self.begin_write().await?;
+                let admins = Self::tx_global_admins_before(&mut tx, t).await?;
+                Self::tx_end_sessions(&mut tx, t, id, None, now).await?;
                 for sql in [
                     "DELETE FROM group_members WHERE tenant_id = $1 AND member_id = $2",
                     "DELETE FROM group_owners WHERE tenant_id = $1 AND owner_id = $2",
@@ -542,6 +652,7 @@ macro_rules! impl_directory {
                     .await?
                     .rows_affected();
                 $crate::sql::expect_one(n)?;
+                Self::tx_keep_last_global_admin(&mut tx, t, admins).await?;
                 $crate::sql::log_change!(&mut tx, t, ObjectKind::User, id, ChangeType::Deleted, now, serde_json::json!({}));
                 tx.commit().await?;
                 Ok(())
@@ -562,39 +673,15 @@ macro_rules! impl_directory {
             async fn set_user_password_hash(&self, t: tessera_model::TenantId, id: tessera_model::ObjectId, phc: &str, now: time::OffsetDateTime) -> $crate::StoreResult<()> {
                 let mut tx = self.begin_write().await?;
                 Self::tx_set_password_hash(&mut tx, t, id, phc, now).await?;
+                Self::tx_revoke_sessions(&mut tx, t, id, None, now).await?;
                 tx.commit().await?;
                 Ok(())
             }
 
             async fn revoke_user_sessions(&self, t: tessera_model::TenantId, id: tessera_model::ObjectId, now: time::OffsetDateTime) -> $crate::StoreResult<()> {
                 use tessera_model::*;
-                let ms = to_millis(now);
-                // Tokens carry `iat` in whole seconds: refuse every token of
-                // the revocation's second too (one issued just after it is
-                // refused as well; that errs on the safe side).
-                let cutoff = ms - ms.rem_euclid(1000) + 1000;
                 let mut tx = self.begin_write().await?;
-                let n = sqlx::query("UPDATE users SET sessions_valid_from = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2")
-                    .bind(t.to_string())
-                    .bind(id.to_string())
-                    .bind(cutoff)
-                    .bind(ms)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                $crate::sql::expect_one(n)?;
-                sqlx::query("UPDATE sso_sessions SET ended_at = $3 WHERE tenant_id = $1 AND user_id = $2 AND ended_at IS NULL")
-                    .bind(t.to_string())
-                    .bind(id.to_string())
-                    .bind(ms)
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query("UPDATE refresh_tokens SET revoked_at = $3 WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL")
-                    .bind(t.to_string())
-                    .bind(id.to_string())
-                    .bind(ms)
-                    .execute(&mut *tx)
-                    .await?;
+                let cutoff = Self::tx_revoke_sessions(&mut tx, t, id, None, now).await?;
                 $crate::sql::log_change!(&mut tx, t, ObjectKind::User, id, ChangeType::Updated, now,
                     serde_json::json!({ "signInSessionsValidFromDateTime": from_millis(cutoff).unix_timestamp() }));
                 tx.commit().await?;

@@ -54,3 +54,47 @@ async fn msal_python_device_flow(b: TestBackend) {
     assert!(out.contains("OK msal device silent refresh"), "{out}");
 }
 both_backends!(msal_python_device_flow);
+
+/// MSAL for Python meets an app that requires assignment (refused with
+/// AADSTS50105 until the user is assigned) and a revocation.
+async fn msal_python_assignment_and_revocation(b: TestBackend) {
+    let (s, certs) = https_server(b).await;
+    let apps = setup(&s).await;
+    let k = crate::oauth::fixtures::boot(&s);
+    let sp = s
+        .running()
+        .store
+        .service_principal_by_app_id(apps.tenant, apps.public)
+        .await
+        .unwrap()
+        .unwrap();
+    let env = vec![
+        (
+            "TESSERA_PUBLIC_CLIENT_ID".to_string(),
+            apps.public.to_string(),
+        ),
+        ("TESSERA_PUBLIC_SP_ID".into(), sp.id.to_string()),
+        ("TESSERA_USER_ID".into(), apps.user.to_string()),
+        ("TESSERA_USERNAME".into(), apps.upn.clone()),
+        ("TESSERA_PASSWORD".into(), PASSWORD.into()),
+        ("TESSERA_CLIENT_ID".into(), k.client_id.clone()),
+        ("TESSERA_CLIENT_SECRET".into(), k.secret.clone()),
+    ];
+    let out = run_script(
+        &s,
+        &certs,
+        env_path("TESSERA_TEST_PYTHON"),
+        clients_dir().join("msal_access.py"),
+        env,
+    )
+    .await;
+    for line in [
+        "OK msal signed in",
+        "OK msal refused unassigned",
+        "OK msal assigned",
+        "OK msal revoked",
+    ] {
+        assert!(out.contains(line), "{out}");
+    }
+}
+both_backends!(msal_python_assignment_and_revocation);

@@ -1,5 +1,6 @@
 //! User sign-in over real sockets: the authorization code flow, its pages,
 //! refresh tokens, and the attacks the sign-in issue lists.
+mod access;
 mod algs;
 mod attacks;
 mod browser;

@@ -44,7 +44,7 @@ async fn forced_password_change(b: TestBackend) {
         .hash
         .unwrap();
     store
-        .change_password(apps.tenant, apps.user, &hash, true, now())
+        .change_password(apps.tenant, apps.user, &hash, true, None, now())
         .await
         .unwrap();
     let mut br = Browser::new(&s);
@@ -489,3 +489,82 @@ async fn lockout_behind_a_trusted_proxy(b: TestBackend) {
     );
 }
 both_backends!(lockout_behind_a_trusted_proxy);
+
+/// The password step alone, with the second-factor page still showing, is
+/// not a signed-in session for security info: the self-service password
+/// change (and every other security-info page) sends it back to sign in,
+/// and a posted change is not made.
+async fn security_info_needs_the_second_factor_first(b: TestBackend) {
+    let s = TestServer::start(b).await;
+    let apps = setup(&s).await;
+    let store = &s.running().store;
+    // The user has an authenticator app: security defaults ask for it.
+    store
+        .insert_auth_method(
+            apps.tenant,
+            &AuthMethod {
+                id: ObjectId::random(&mut rand::rngs::OsRng),
+                user_id: apps.user,
+                display_name: "Authenticator".into(),
+                created_at: now(),
+                last_used_at: None,
+                detail: MethodDetail::SoftwareOath {
+                    sealed_secret: vec![0; 48],
+                    last_step: 0,
+                },
+            },
+            now(),
+        )
+        .await
+        .unwrap();
+    let mut br = Browser::new(&s);
+    let path = login_page(&s, &apps, &[]);
+    let (_, page) = password_step(&mut br, &path, &apps.upn, PASSWORD).await;
+    assert!(
+        page.contains("id=\"totp-form\""),
+        "the second factor is asked: {page}"
+    );
+    let csrf = input(&page, "csrf").expect("the verification page's csrf");
+    let before = store
+        .user_password_hash(apps.tenant, apps.user)
+        .await
+        .unwrap();
+    let info = format!("/{}/mysecurityinfo", apps.tenant);
+    let r = br
+        .post(
+            &format!("{info}/password"),
+            &[
+                ("csrf", &csrf),
+                ("current_password", PASSWORD),
+                ("new_password", NEW_PASSWORD),
+                ("confirm_password", NEW_PASSWORD),
+            ],
+        )
+        .await;
+    let status = r.status();
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("id=\"password-form\"") && !body.contains("id=\"password-change-form\""),
+        "{status}: sent to sign in, not a password change: {body}"
+    );
+    assert_eq!(
+        store
+            .user_password_hash(apps.tenant, apps.user)
+            .await
+            .unwrap(),
+        before,
+        "the password is unchanged"
+    );
+    for page in [
+        info.clone(),
+        format!("{info}/password"),
+        format!("{info}/totp"),
+    ] {
+        let body = br.get(&page).await.text().await.unwrap();
+        assert!(
+            body.contains("id=\"password-form\"") && !body.contains("id=\"add-totp\""),
+            "{page}: {body}"
+        );
+    }
+}
+both_backends!(security_info_needs_the_second_factor_first);

@@ -201,7 +201,7 @@ async fn policies_sessions_and_sign_in_log(b: TestBackend) {
     // Password state: forced change at next sign-in, cleared by a change.
     let st = s.password_state(a.id, alice.id).await.unwrap().unwrap();
     assert!(!st.force_change && st.hash.is_some());
-    s.change_password(a.id, alice.id, "$argon2id$new", true, NOW)
+    s.change_password(a.id, alice.id, "$argon2id$new", true, None, NOW)
         .await
         .unwrap();
     let st = s.password_state(a.id, alice.id).await.unwrap().unwrap();
@@ -209,7 +209,7 @@ async fn policies_sessions_and_sign_in_log(b: TestBackend) {
         (st.hash.as_deref(), st.force_change),
         (Some("$argon2id$new"), true)
     );
-    s.change_password(a.id, alice.id, "$argon2id$newer", false, NOW)
+    s.change_password(a.id, alice.id, "$argon2id$newer", false, None, NOW)
         .await
         .unwrap();
     assert!(
@@ -221,7 +221,8 @@ async fn policies_sessions_and_sign_in_log(b: TestBackend) {
     );
     assert_eq!(s.password_state(bt.id, alice.id).await.unwrap(), None);
     assert!(matches!(
-        s.change_password(bt.id, alice.id, "$x", false, NOW).await,
+        s.change_password(bt.id, alice.id, "$x", false, None, NOW)
+            .await,
         Err(StoreError::NotFound)
     ));
 
