@@ -9,6 +9,7 @@
 pub mod assertion;
 pub mod assignment;
 pub mod authorize;
+pub mod claims;
 pub mod client_auth;
 pub mod delegated;
 pub mod device;

@@ -19,9 +19,8 @@ pub const ACCESS_TOKEN_SECONDS: i64 = 3600;
 /// Refresh tokens: 90 days, 24 hours for single-page apps (as Entra).
 pub const REFRESH_TOKEN_DAYS: i64 = 90;
 pub const SPA_REFRESH_TOKEN_HOURS: i64 = 24;
-/// Past this many groups the `groups` claim is replaced by an overage
-/// pointer (Entra's limit for JWTs).
-pub const GROUPS_LIMIT: usize = 200;
+use crate::claims::groups_claim;
+pub use crate::claims::GROUPS_LIMIT;
 
 /// The Global Administrator role template id (Entra's).
 const GLOBAL_ADMIN: &str = "62e90394-69f5-4237-9190-012177145e10";
@@ -84,6 +83,10 @@ pub struct IdTokenClaims {
     pub ver: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub groups: Option<Vec<ObjectId>>,
+    /// Directory roles, when the client's `groupMembershipClaims` is
+    /// `DirectoryRole`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub wids: Vec<String>,
     #[serde(rename = "_claim_names", skip_serializing_if = "Option::is_none")]
     pub claim_names: Option<serde_json::Value>,
     #[serde(rename = "_claim_sources", skip_serializing_if = "Option::is_none")]
@@ -216,37 +219,6 @@ async fn directory_claims(
     })
 }
 
-/// The `groups` claim per an application's `groupMembershipClaims`, with
-/// Entra's overage pointer past [`GROUPS_LIMIT`].
-#[allow(clippy::type_complexity)]
-fn groups_claim(
-    setting: Option<&str>,
-    groups: &[ObjectId],
-    public_url: &str,
-    user: ObjectId,
-) -> (
-    Option<Vec<ObjectId>>,
-    Option<serde_json::Value>,
-    Option<serde_json::Value>,
-) {
-    match setting {
-        Some("SecurityGroup") | Some("All") => {}
-        _ => return (None, None, None),
-    }
-    if groups.len() > GROUPS_LIMIT {
-        let endpoint = format!(
-            "{}/v1.0/users/{user}/getMemberObjects",
-            public_url.trim_end_matches('/')
-        );
-        return (
-            None,
-            Some(serde_json::json!({ "groups": "src1" })),
-            Some(serde_json::json!({ "src1": { "endpoint": endpoint } })),
-        );
-    }
-    (Some(groups.to_vec()), None, None)
-}
-
 /// Whether a user holds a role that may consent for the organisation.
 pub fn is_consent_admin(wids: &[String]) -> bool {
     const APP_ADMIN: &str = "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3";
@@ -293,11 +265,12 @@ pub async fn mint(
     } else {
         ctx.directory.client(g.resource).await?
     };
+    let resource_groups = resource_settings
+        .as_ref()
+        .and_then(|r| r.app.settings.group_membership_claims.as_deref());
     let (groups, claim_names, claim_sources) = groups_claim(
-        resource_settings
-            .as_ref()
-            .and_then(|r| r.app.settings.group_membership_claims.as_deref()),
-        &dir.groups,
+        resource_groups,
+        &crate::claims::groups_for(ctx, g.tenant, resource_groups, &dir.groups, g.resource).await?,
         ctx.public_url,
         g.user.id,
     );
@@ -321,7 +294,7 @@ pub async fn mint(
         tid: g.tenant,
         uti: tessera_crypto::random_token(rng, 16),
         ver: "2.0",
-        wids: dir.wids,
+        wids: dir.wids.clone(),
         groups,
         claim_names,
         claim_sources,
@@ -337,12 +310,19 @@ pub async fn mint(
     let access_token = tessera_crypto::sign_jwt(access_key.as_deref().unwrap_or(ctx.key), &access)
         .map_err(|_| OAuthError::new(SERVER_ERROR))?;
     let id_token = if g.id_token {
+        let client_groups = g.client.settings.group_membership_claims.as_deref();
         let (groups, claim_names, claim_sources) = groups_claim(
-            g.client.settings.group_membership_claims.as_deref(),
-            &dir.groups,
+            client_groups,
+            &crate::claims::groups_for(ctx, g.tenant, client_groups, &dir.groups, g.client.app_id)
+                .await?,
             ctx.public_url,
             g.user.id,
         );
+        let id_wids = if crate::claims::wids_in_id_token(client_groups) {
+            dir.wids.clone()
+        } else {
+            vec![]
+        };
         let claims = IdTokenClaims {
             aud: g.client.app_id,
             iss,
@@ -368,6 +348,7 @@ pub async fn mint(
             uti: tessera_crypto::random_token(rng, 16),
             ver: "2.0",
             groups,
+            wids: id_wids,
             claim_names,
             claim_sources,
         };
@@ -476,32 +457,5 @@ mod tests {
         assert_eq!(a, pairwise_sub(b"k", t, AppId::from_u128(3), u));
         assert_eq!(a.len(), 43);
         assert_ne!(a, pairwise_sub(b"other key", t, AppId::from_u128(3), u));
-    }
-
-    #[test]
-    fn groups_overage_past_the_limit() {
-        let u = ObjectId::from_u128(9);
-        let few: Vec<ObjectId> = (0..3).map(ObjectId::from_u128).collect();
-        assert_eq!(groups_claim(None, &few, "https://x", u), (None, None, None));
-        assert_eq!(groups_claim(Some("None"), &few, "https://x", u).0, None);
-        assert_eq!(
-            groups_claim(Some("SecurityGroup"), &few, "https://x", u).0,
-            Some(few.clone())
-        );
-        let many: Vec<ObjectId> = (0..201).map(ObjectId::from_u128).collect();
-        let (g, names, sources) = groups_claim(Some("All"), &many, "https://x/", u);
-        assert!(g.is_none());
-        assert_eq!(names.unwrap()["groups"], "src1");
-        assert_eq!(
-            sources.unwrap()["src1"]["endpoint"],
-            format!("https://x/v1.0/users/{u}/getMemberObjects")
-        );
-        let exactly: Vec<ObjectId> = (0..200).map(ObjectId::from_u128).collect();
-        assert_eq!(
-            groups_claim(Some("All"), &exactly, "https://x", u)
-                .0
-                .map(|g| g.len()),
-            Some(200)
-        );
     }
 }

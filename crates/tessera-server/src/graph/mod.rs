@@ -11,6 +11,7 @@ mod body;
 mod errors;
 mod extensions;
 mod groups;
+mod membership;
 pub mod openapi;
 mod org;
 mod policies;
@@ -33,6 +34,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(applications::routes())
         .merge(extensions::routes())
         .merge(groups::routes())
+        .merge(membership::routes())
         .merge(org::routes())
         .merge(openapi::routes())
         .merge(roles::routes())

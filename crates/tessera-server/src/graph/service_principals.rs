@@ -86,7 +86,11 @@ fn bad(m: impl Into<String>) -> GraphError {
     GraphError::bad_request("Request_BadRequest", m)
 }
 
-async fn find(s: &AppState, t: TenantId, key: &str) -> Result<ServicePrincipal, GraphError> {
+pub(super) async fn find(
+    s: &AppState,
+    t: TenantId,
+    key: &str,
+) -> Result<ServicePrincipal, GraphError> {
     let found = match key.parse::<ObjectId>() {
         Ok(id) => s.store.get_service_principal(t, id).await?,
         Err(_) => None,

@@ -195,7 +195,7 @@ async fn get_one(
     )))
 }
 
-fn reads_self(caller: &Caller) -> bool {
+pub(super) fn reads_self(caller: &Caller) -> bool {
     caller.scopes().iter().any(|s| {
         matches!(
             s.as_str(),
@@ -209,7 +209,7 @@ fn reads_self(caller: &Caller) -> bool {
     })
 }
 
-fn me_only(caller: &Caller) -> Result<ObjectId, GraphError> {
+pub(super) fn me_only(caller: &Caller) -> Result<ObjectId, GraphError> {
     let Some(id) = caller.user() else {
         return Err(GraphError::bad_request(
             "BadRequest",

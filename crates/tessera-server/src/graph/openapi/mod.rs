@@ -15,6 +15,7 @@
 //! (integration test) catches a documented route that is gone.
 mod authn;
 mod directory;
+mod membership;
 mod schemas;
 
 use crate::state::AppState;
@@ -43,7 +44,11 @@ type Op = (
 
 /// Every documented operation, all areas.
 fn all_ops() -> impl Iterator<Item = &'static Op> {
-    directory::OPS.iter().chain(authn::ops())
+    directory::OPS
+        .iter()
+        .chain(authn::ops())
+        .chain(membership::OPS)
+        .chain(membership::BY_IDS)
 }
 
 /// Every documented `(method, path)` (for the route test).
@@ -127,6 +132,7 @@ fn schemas() -> Value {
     let mut all = schemas::schemas();
     if let Value::Object(m) = &mut all {
         m.extend(authn::schemas());
+        m.extend(membership::schemas());
     }
     all
 }

@@ -13,6 +13,7 @@ pub(crate) mod fixtures;
 mod grants;
 mod groups;
 mod keys;
+mod membership;
 mod openapi;
 mod paging;
 mod policies;
