@@ -22,6 +22,7 @@ pub mod introspect;
 pub mod key_proof;
 pub mod keys;
 pub mod logout;
+pub mod optional_claims;
 pub mod par;
 pub mod pkce;
 pub mod redirect;
@@ -86,6 +87,8 @@ pub struct TokenContext<'a> {
     /// The tenant's published JWKS keys, for grants that verify a token of
     /// ours (on-behalf-of); empty for the others.
     pub published_keys: &'a [serde_json::Value],
+    /// The address the request came from (the `ipaddr` optional claim).
+    pub client_ip: Option<std::net::IpAddr>,
 }
 
 /// The token endpoint: authenticate the client once, then dispatch on the grant.

@@ -307,6 +307,15 @@ pub async fn mint(
             .and_then(|r| r.app.settings.token_signing_alg.as_deref()),
     )
     .await?;
+    // The resource's token shape and optional claims.
+    let resource_app = resource_settings.as_ref().map(|r| &r.app);
+    let mut access = crate::optional_claims::object(&access)?;
+    if resource_app.and_then(|a| a.settings.api.requested_access_token_version) == Some(1) {
+        crate::optional_claims::to_v1(&mut access, ctx.public_url);
+    }
+    if let Some(a) = resource_app {
+        optional(ctx, g, a, false, &mut access).await?;
+    }
     let access_token = tessera_crypto::sign_jwt(access_key.as_deref().unwrap_or(ctx.key), &access)
         .map_err(|_| OAuthError::new(SERVER_ERROR))?;
     let id_token = if g.id_token {
@@ -352,6 +361,8 @@ pub async fn mint(
             claim_names,
             claim_sources,
         };
+        let mut claims = crate::optional_claims::object(&claims)?;
+        optional(ctx, g, g.client, true, &mut claims).await?;
         // The client's choice of algorithm for its ID tokens.
         let id_key = crate::signer_for(ctx, g.client.settings.token_signing_alg.as_deref()).await?;
         Some(
@@ -375,6 +386,77 @@ pub async fn mint(
         id_token,
         client_info,
     })
+}
+
+/// Adds `app`'s optional claims for this token (ID token or access token),
+/// reading only what the list needs.
+async fn optional(
+    ctx: &TokenContext<'_>,
+    g: &UserGrant<'_>,
+    app: &Application,
+    id_token: bool,
+    claims: &mut serde_json::Map<String, serde_json::Value>,
+) -> Result<(), OAuthError> {
+    let oc = match crate::optional_claims::parse(app.settings.optional_claims.as_ref()) {
+        Ok(oc) => oc,
+        // Checked when written; a value stored before that check was
+        // added is left out rather than failing every sign-in.
+        Err(e) => {
+            tracing::warn!(app = %app.app_id, error = %e, "optional claims not applied");
+            return Ok(());
+        }
+    };
+    let list = if id_token {
+        &oc.id_token
+    } else {
+        &oc.access_token
+    };
+    if list.is_empty() {
+        return Ok(());
+    }
+    let wants = |n: &str| list.iter().any(|c| c.name == n);
+    let t = g.tenant;
+    let extensions = if list.iter().any(|c| c.name.starts_with("extension_")) {
+        ctx.store.extension_values(t, g.user.id).await?
+    } else {
+        vec![]
+    };
+    let verified_domains: Vec<String> = if wants("verified_primary_email") {
+        ctx.store
+            .list_domains(t)
+            .await?
+            .into_iter()
+            .filter(|d| d.is_verified)
+            .map(|d| d.name)
+            .collect()
+    } else {
+        vec![]
+    };
+    let group_ids: Vec<ObjectId> = claims
+        .get("groups")
+        .and_then(|v| v.as_array())
+        .map(|a| a.iter().filter_map(|x| x.as_str()?.parse().ok()).collect())
+        .unwrap_or_default();
+    let groups: Vec<(ObjectId, String)> = if wants("groups") && !group_ids.is_empty() {
+        ctx.store
+            .groups_by_ids(t, &group_ids)
+            .await?
+            .into_iter()
+            .map(|gr| (gr.id, gr.display_name))
+            .collect()
+    } else {
+        vec![]
+    };
+    let src = crate::optional_claims::Sources {
+        user: g.user,
+        extensions: &extensions,
+        verified_domains: &verified_domains,
+        ip: ctx.client_ip,
+        auth_time: g.auth_time.unix_timestamp(),
+        groups: &groups,
+    };
+    crate::optional_claims::apply(claims, &oc, id_token, &src);
+    Ok(())
 }
 
 /// A new refresh token of `family`: the value for the client and the record

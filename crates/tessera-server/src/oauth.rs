@@ -97,6 +97,7 @@ async fn jwks(
 async fn token(
     State(s): State<AppState>,
     Path(segment): Path<String>,
+    ip: crate::signin::authn::ClientIp,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -122,6 +123,7 @@ async fn token(
         };
         let ctx = TokenContext {
             published_keys: &jwks,
+            client_ip: ip.0.parse().ok(),
             ..p.context(&s)
         };
         tessera_oauth::token(&ctx, p.tenant, req, &mut rand::rngs::OsRng).await
@@ -354,6 +356,7 @@ impl Prepared<'_> {
             store: s.store.as_ref(),
             pairwise_key: s.signin.pairwise_key.as_ref(),
             published_keys: &[],
+            client_ip: None,
         }
     }
 }

@@ -80,11 +80,18 @@ pub async fn grant(
         ver: "2.0",
     };
     // The resource's choice of algorithm for its access tokens, else the tenant's.
-    let resource_alg = match ctx.directory.client(resource_app).await? {
-        Some(r) => r.app.settings.token_signing_alg.clone(),
-        None => None,
+    let (resource_alg, resource_version) = match ctx.directory.client(resource_app).await? {
+        Some(r) => (
+            r.app.settings.token_signing_alg.clone(),
+            r.app.settings.api.requested_access_token_version,
+        ),
+        None => (None, None),
     };
     let key = crate::signer_for(ctx, resource_alg.as_deref()).await?;
+    let mut claims = crate::optional_claims::object(&claims)?;
+    if resource_version == Some(1) {
+        crate::optional_claims::to_v1(&mut claims, ctx.public_url);
+    }
     let access_token = tessera_crypto::sign_jwt(key.as_deref().unwrap_or(ctx.key), &claims)
         .map_err(|_| OAuthError::new(SERVER_ERROR))?;
     Ok(TokenResponse {

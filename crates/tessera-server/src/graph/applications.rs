@@ -177,6 +177,11 @@ fn apply(
         ))
     })?;
     let st: &ApplicationSettings = &next.settings;
+    // Optional claims and the access-token version take effect at the next
+    // token; what Tessera cannot apply is refused here, named.
+    tessera_oauth::optional_claims::parse(st.optional_claims.as_ref()).map_err(bad)?;
+    tessera_oauth::optional_claims::check_token_version(st.api.requested_access_token_version)
+        .map_err(bad)?;
     if next.display_name.trim().is_empty() || next.display_name.chars().count() > 256 {
         return Err(bad("displayName must be 1 to 256 characters."));
     }
@@ -276,6 +281,34 @@ fn apply(
     Ok(())
 }
 
+/// The directory extension attributes that `app`'s optional claims name
+/// must exist (declared for users).
+async fn check_claim_extensions(
+    s: &AppState,
+    t: TenantId,
+    app: &Application,
+) -> Result<(), GraphError> {
+    let oc = tessera_oauth::optional_claims::parse(app.settings.optional_claims.as_ref())
+        .map_err(bad)?;
+    let names = oc.extensions();
+    if names.is_empty() {
+        return Ok(());
+    }
+    let declared = s.store.list_extension_properties(t, None).await?;
+    for n in names {
+        let known = declared.iter().any(|d| {
+            d.name.eq_ignore_ascii_case(n) && d.target_objects.iter().any(|o| o == "User")
+        });
+        if !known {
+            return Err(bad(format!(
+                "The optional claim '{}' names no directory extension attribute declared for users.",
+                n.chars().take(120).collect::<String>()
+            )));
+        }
+    }
+    Ok(())
+}
+
 async fn verified_domains(s: &AppState, t: TenantId) -> Result<Vec<String>, GraphError> {
     Ok(s.store
         .list_domains(t)
@@ -355,6 +388,7 @@ async fn create(
     // Placeholder so the overlay's own check sees a name only if given.
     app.display_name = "-".into();
     apply(&mut app, &body, &verified_domains(&s, caller.tenant).await?)?;
+    check_claim_extensions(&s, caller.tenant, &app).await?;
     s.store.create_application(caller.tenant, &app, now).await?;
     if !keys.add.is_empty() {
         s.store
@@ -389,6 +423,7 @@ async fn update(
         None => None,
     };
     apply(&mut app, &body, &verified_domains(&s, caller.tenant).await?)?;
+    check_claim_extensions(&s, caller.tenant, &app).await?;
     // Certificates first: the step that can still be refused (an unknown
     // keyId) comes before the application's own update.
     if let Some(k) = keys {

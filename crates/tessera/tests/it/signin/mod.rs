@@ -4,6 +4,7 @@ mod access;
 mod algs;
 mod attacks;
 mod browser;
+mod claims;
 mod clients;
 mod device;
 pub(crate) mod fixtures;
