@@ -90,8 +90,10 @@ pub fn must_sign_in_again(
     if fresh_sign_in {
         return false;
     }
+    // `max_age=0` is `prompt=login` (OpenID Connect Core §3.1.2.1): a
+    // sign-in in the same second does not satisfy it.
     let too_old = req.max_age.is_some_and(|m| {
-        (now - session.auth_time).whole_seconds() > i64::try_from(m).unwrap_or(i64::MAX)
+        m == 0 || (now - session.auth_time).whole_seconds() > i64::try_from(m).unwrap_or(i64::MAX)
     });
     too_old
         || matches!(
@@ -271,6 +273,30 @@ mod tests {
             consent_missing: false,
             needs_admin: false,
         }
+    }
+
+    #[test]
+    fn max_age_zero_forces_a_new_sign_in_even_in_the_same_second() {
+        let now = time::macros::datetime!(2026-01-01 12:00 UTC);
+        let s = session(now);
+        assert_eq!(
+            decide(&req(None, Some(0)), sit(Some(&s)), now),
+            Decision::ShowSignIn
+        );
+        assert!(matches!(
+            decide(&req(Some(Prompt::None), Some(0)), sit(Some(&s)), now),
+            Decision::Fail("login_required", _)
+        ));
+        // The sign-in of this very request satisfies it.
+        let fresh = Situation {
+            fresh_sign_in: true,
+            ..sit(Some(&s))
+        };
+        assert_eq!(decide(&req(None, Some(0)), fresh, now), Decision::Issue);
+        assert_eq!(
+            decide(&req(None, Some(1)), sit(Some(&s)), now),
+            Decision::Issue
+        );
     }
 
     #[test]

@@ -298,3 +298,32 @@ async fn password_changes_end_other_sessions(b: TestBackend) {
     assert_eq!(st, 400, "{body}");
 }
 both_backends!(password_changes_end_other_sessions);
+
+/// `max_age=0` right after a sign-in (the same second) asks again, as
+/// `prompt=login` does; the new sign-in then issues the code.
+async fn max_age_zero_asks_again(b: TestBackend) {
+    let s = TestServer::start(b).await;
+    let apps = setup(&s).await;
+    let mut br = Browser::new(&s);
+    let (st, _) = sign_in_to_conf(&s, &mut br, &apps).await;
+    assert_eq!(st, 200);
+    let path = authorize_path(
+        apps.tenant,
+        apps.conf,
+        WEB_REDIRECT,
+        &[
+            ("scope", SCOPE),
+            ("max_age", "0"),
+            ("code_challenge", CHALLENGE),
+            ("code_challenge_method", "S256"),
+        ],
+    );
+    let r = br.get(&path).await;
+    assert_eq!(r.status(), 200, "the sign-in page, not a code");
+    let page = r.text().await.unwrap();
+    assert!(page.contains("id=\"password-form\""), "{page}");
+    let r = sign_in(&mut br, page, &apps.upn, PASSWORD).await;
+    assert!(r.status().is_redirection());
+    assert!(location_params(&r).contains_key("code"));
+}
+both_backends!(max_age_zero_asks_again);
