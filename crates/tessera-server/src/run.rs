@@ -22,6 +22,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         ),
         None => println!("Data directory: {}", running.data_dir.display()),
     }
+    release_freed_memory();
     let handle = running.handle();
     tokio::spawn(async move {
         shutdown_signal().await;
@@ -31,6 +32,22 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     running.wait().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Hands the heap that start-up used and freed back to the system. The
+/// first start hashes the administrator's password with Argon2id (a 19 MiB
+/// working buffer) and loads TLS material; glibc keeps such freed memory in
+/// its arenas, which showed as ~1.5 MB more idle RSS after a first start
+/// than after a restart. `malloc_trim` is glibc's own call for this (no
+/// crate wraps it beyond `libc`); elsewhere this does nothing.
+#[allow(unsafe_code)] // one FFI call, below; nothing else in Tessera is unsafe
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free memory at the top of glibc's
+    // heaps to the kernel; it touches no live allocation.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 async fn shutdown_signal() {
