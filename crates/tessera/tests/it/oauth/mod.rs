@@ -4,5 +4,6 @@ mod discovery;
 pub(crate) mod fixtures;
 mod introspect;
 pub(crate) mod msal;
+pub(crate) mod own_tokens;
 pub(crate) mod private_key_jwt;
 mod rotation;
