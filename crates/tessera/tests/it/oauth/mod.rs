@@ -1,6 +1,7 @@
 //! The OAuth 2.0 / OpenID Connect endpoints over real sockets.
 mod client_credentials;
 mod discovery;
+mod endpoint_auth;
 pub(crate) mod fixtures;
 mod introspect;
 pub(crate) mod msal;
