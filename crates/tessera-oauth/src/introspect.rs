@@ -7,11 +7,14 @@
 //! ID token (same key, same issuer) is never taken for one. A caller learns
 //! about a token only if it is the token's audience or its client (`azp`):
 //! other tokens answer `{"active": false}`, so introspection cannot be used to
-//! read other applications' tokens.
+//! read other applications' tokens. A user's token also stops being active
+//! when the user is disabled or deleted or their sessions were revoked
+//! ([`user_token_stands`]).
 use crate::request::{form_with_client, missing, ClientAuth};
 use crate::OAuthError;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{json, Value};
+use tessera_model::{ObjectId, TenantId};
 
 #[derive(Debug)]
 pub struct IntrospectRequest {
@@ -32,27 +35,60 @@ impl IntrospectRequest {
 
 /// `published_jwks`: the tenant's JWKS keys; `issuer`: `{base}/{tid}/v2.0`;
 /// `caller`: the authenticated client's appId.
-pub fn introspect(
+pub async fn introspect(
+    store: &(impl tessera_store::UserStore + ?Sized),
+    tenant: TenantId,
     token: &str,
     published_jwks: &[Value],
     issuer: &str,
     caller: &str,
     now: i64,
-) -> Value {
-    verified_claims(token, published_jwks, issuer, now)
+) -> Result<Value, OAuthError> {
+    let inactive = json!({ "active": false });
+    let Some(mut c) = verified_claims(token, published_jwks, issuer, now)
         .filter(|c| c["aud"] == caller || c["azp"] == caller)
-        .map(|mut c| {
-            if let Some(obj) = c.as_object_mut() {
-                obj.insert("active".into(), Value::Bool(true));
-                obj.insert("token_type".into(), "Bearer".into());
-                obj.insert(
-                    "client_id".into(),
-                    obj.get("azp").cloned().unwrap_or(Value::Null),
-                );
-            }
-            c
-        })
-        .unwrap_or_else(|| json!({ "active": false }))
+    else {
+        return Ok(inactive);
+    };
+    // A user's token: the user must still stand (RFC 7662 §2.2: a revoked
+    // token is not active).
+    if c["scp"].is_string() {
+        let user = c["oid"].as_str().and_then(|o| o.parse::<ObjectId>().ok());
+        let (Some(user), Some(iat)) = (user, c["iat"].as_i64()) else {
+            return Ok(inactive);
+        };
+        if !user_token_stands(store, tenant, user, iat).await? {
+            return Ok(inactive);
+        }
+    }
+    if let Some(obj) = c.as_object_mut() {
+        obj.insert("active".into(), Value::Bool(true));
+        obj.insert("token_type".into(), "Bearer".into());
+        obj.insert(
+            "client_id".into(),
+            obj.get("azp").cloned().unwrap_or(Value::Null),
+        );
+    }
+    Ok(c)
+}
+
+/// Whether a user's token issued at `iat` (seconds) still stands: the user
+/// exists, is enabled, and the token was not issued before the user's
+/// sessions were revoked (`revokeSignInSessions` sets the cut-off to the end
+/// of the revocation's second). The one rule behind the directory API's
+/// bearer check, userinfo and introspection.
+pub async fn user_token_stands(
+    store: &(impl tessera_store::UserStore + ?Sized),
+    tenant: TenantId,
+    user: ObjectId,
+    iat: i64,
+) -> Result<bool, tessera_store::StoreError> {
+    Ok(match store.user_access(tenant, user).await? {
+        Some((enabled, valid_from)) => {
+            enabled && valid_from.is_none_or(|t| iat >= t.unix_timestamp())
+        }
+        None => false,
+    })
 }
 
 /// Whether verified claims are one of Tessera's access tokens rather than

@@ -144,13 +144,16 @@ async fn introspect(
         let jwks = published_jwks(&s, p.tenant, p.now).await?;
         let issuer = tessera_oauth::token::issuer(&s.public_url, p.tenant);
         let caller_id = caller.app.app_id.to_string();
-        Ok(introspect::introspect(
+        introspect::introspect(
+            s.store.as_ref(),
+            p.tenant,
             &req.token,
             &jwks,
             &issuer,
             &caller_id,
             p.now.unix_timestamp(),
-        ))
+        )
+        .await
     })
     .await
 }
