@@ -1,6 +1,8 @@
 //! `private_key_jwt` (RFC 7523 §2.2, OIDC Core §9): the client signs a short
 //! JWT with a certificate's key registered on its application. Verified with
 //! `jsonwebtoken` against the certificate's public key (parsed by x509-parser).
+//! Its `aud` is exactly one of this endpoint's URLs (a string or a
+//! one-element array): an assertion naming several audiences is refused.
 use crate::error::*;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
@@ -100,17 +102,23 @@ pub fn verify(
     if claims.iss != client_id || claims.sub != client_id {
         return Err(OAuthError::new(ASSERTION_SUBJECT));
     }
-    let auds = match &claims.aud {
-        Audience::One(a) => vec![a.as_str()],
-        Audience::Many(v) => v.iter().map(String::as_str).collect(),
+    // One audience, as a string or a one-element array: an assertion made
+    // for several servers could be replayed at each of them.
+    let aud = match &claims.aud {
+        Audience::One(a) => a.as_str(),
+        Audience::Many(v) if v.len() == 1 => v[0].as_str(),
+        Audience::Many(_) => {
+            return Err(OAuthError::with(
+                ASSERTION_AUDIENCE,
+                "It names several audiences.",
+            ))
+        }
     };
-    let ours = |a: &str| {
-        audiences.iter().any(|x| {
-            x.trim_end_matches('/')
-                .eq_ignore_ascii_case(a.trim_end_matches('/'))
-        })
-    };
-    if !auds.iter().any(|a| ours(a)) {
+    let ours = audiences.iter().any(|x| {
+        x.trim_end_matches('/')
+            .eq_ignore_ascii_case(aud.trim_end_matches('/'))
+    });
+    if !ours {
         return Err(OAuthError::new(ASSERTION_AUDIENCE));
     }
     let exp = claims.exp.floor() as i64;

@@ -36,6 +36,29 @@ pub struct AuthenticatedClient {
     pub method: AuthMethod,
 }
 
+impl AuthenticatedClient {
+    /// `MISSING_CLIENT_CREDENTIAL` when the client only named itself
+    /// (`AuthMethod::None`) and `public` — whether what it asks for is
+    /// something a public client may do — is false.
+    pub fn require_credential_unless(&self, public: bool) -> Result<(), OAuthError> {
+        if self.method == AuthMethod::None && !public {
+            return Err(OAuthError::new(MISSING_CLIENT_CREDENTIAL));
+        }
+        Ok(())
+    }
+}
+
+/// Whether an application can act as a public client at all: it has
+/// single-page-app or mobile-and-desktop redirect URIs, or allows public
+/// client flows (`isFallbackPublicClient`). An application with only web
+/// redirect URIs is confidential: it must always authenticate.
+pub fn may_be_public(app: &Application) -> bool {
+    let s = &app.settings;
+    !s.spa.redirect_uris.is_empty()
+        || !s.public_client.redirect_uris.is_empty()
+        || s.is_fallback_public_client == Some(true)
+}
+
 /// Authenticates a confidential client.
 pub async fn authenticate(
     ctx: &crate::TokenContext<'_>,

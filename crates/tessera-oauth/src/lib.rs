@@ -76,7 +76,8 @@ pub struct TokenContext<'a> {
     pub key: &'a SigningKey,
     /// Keys of other algorithms, for applications that chose one.
     pub keys: &'a dyn KeySource,
-    /// The URLs of this token endpoint (valid client-assertion audiences).
+    /// The audiences a client assertion may name: this endpoint's URLs and
+    /// the token endpoint's (and, for PAR, the issuer).
     pub token_endpoints: &'a [String],
     /// Seen client-assertion ids.
     pub replay: &'a dyn assertion::ReplayGuard,

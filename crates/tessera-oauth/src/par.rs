@@ -1,11 +1,15 @@
 //! Pushed authorization requests (RFC 9126): the client posts its
 //! authorization request's parameters to `/par` (authenticating as at the
-//! token endpoint), gets a `request_uri`, and sends the browser to
+//! token endpoint, RFC 9126 §2: a client that only names itself with
+//! `client_id` is accepted for a public client's request only — a
+//! redirect URI registered as a single-page or mobile-and-desktop app's,
+//! as the code grant decides), gets a `request_uri`, and sends the browser to
 //! `/authorize?client_id=…&request_uri=…`. The request is validated when it
 //! is pushed, so errors reach the client directly, and its parameters cannot
 //! be altered in the browser.
 use crate::authorize::Rejection;
 use crate::error::*;
+use crate::redirect::Platform;
 use crate::request::{form_with_client, missing, ClientAuth};
 use crate::TokenContext;
 use rand::{CryptoRng, RngCore};
@@ -70,6 +74,14 @@ pub async fn push(
     rng: &mut (impl RngCore + CryptoRng),
 ) -> Result<ParResponse, OAuthError> {
     let client = crate::client_auth::identify(ctx, tenant, &req.client, true).await?;
+    let platform = req
+        .params
+        .get("redirect_uri")
+        .and_then(|u| crate::redirect::match_redirect(&client.app.settings, u));
+    client.require_credential_unless(matches!(
+        platform,
+        Some(Platform::Spa | Platform::PublicClient)
+    ))?;
     if let Err(r) = crate::authorize::validate(&req.params, Some(&client.app)) {
         let (error, description) = match r {
             Rejection::ErrorPage { message } => ("invalid_request", message),

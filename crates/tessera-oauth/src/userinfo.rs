@@ -1,6 +1,9 @@
 //! OpenID Connect userinfo (Core §5.3) as Entra serves it: the caller
 //! presents an access token for the directory API with the `openid` scope;
 //! the answer's `sub` is the pairwise subject the client's ID token carried.
+//! The token's user must still stand (enabled, not deleted, sessions not
+//! revoked since it was issued: `introspect::user_token_stands`), as for
+//! the directory API itself.
 use crate::introspect::verified_claims;
 use crate::user_token::{pairwise_sub, userinfo as claims_for};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -27,11 +30,13 @@ pub fn claimed_tenant(token: &str) -> Option<TenantId> {
     v["tid"].as_str()?.parse().ok()
 }
 
-/// What a verified token says: the user, the client and the scopes.
+/// What a verified token says: the user, the client, the scopes and when
+/// it was issued (which [`crate::introspect::user_token_stands`] judges).
 pub struct Caller {
     pub user: ObjectId,
     pub client: AppId,
     pub scp: Vec<String>,
+    pub iat: i64,
 }
 
 pub fn check(token: &str, jwks: &[Value], issuer: &str, now: i64) -> Result<Caller, Refusal> {
@@ -47,6 +52,7 @@ pub fn check(token: &str, jwks: &[Value], issuer: &str, now: i64) -> Result<Call
         .as_str()
         .and_then(|o| o.parse().ok())
         .ok_or(Refusal::InvalidToken)?;
+    let iat = c["iat"].as_i64().ok_or(Refusal::InvalidToken)?;
     // App-only tokens have no `scp`: they have no user to describe.
     let scp: Vec<String> = c["scp"]
         .as_str()
@@ -57,7 +63,12 @@ pub fn check(token: &str, jwks: &[Value], issuer: &str, now: i64) -> Result<Call
     if !scp.iter().any(|s| s == "openid") {
         return Err(Refusal::InsufficientScope);
     }
-    Ok(Caller { user, client, scp })
+    Ok(Caller {
+        user,
+        client,
+        scp,
+        iat,
+    })
 }
 
 pub fn answer(pairwise_key: &[u8], tenant: TenantId, caller: &Caller, user: &User) -> Value {

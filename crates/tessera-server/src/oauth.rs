@@ -146,18 +146,22 @@ async fn introspect(
         let jwks = published_jwks(&s, p.tenant, p.now).await?;
         let issuer = tessera_oauth::token::issuer(&s.public_url, p.tenant);
         let caller_id = caller.app.app_id.to_string();
-        Ok(introspect::introspect(
+        introspect::introspect(
+            s.store.as_ref(),
+            p.tenant,
             &req.token,
             &jwks,
             &issuer,
             &caller_id,
             p.now.unix_timestamp(),
-        ))
+        )
+        .await
     })
     .await
 }
 
-/// RFC 7009 revocation; public clients name themselves with `client_id`.
+/// RFC 7009 revocation; the client authenticates as at the token endpoint
+/// (public clients name themselves with `client_id`).
 async fn revoke(
     State(s): State<AppState>,
     Path(segment): Path<String>,
@@ -168,10 +172,7 @@ async fn revoke(
         let req = tessera_oauth::revoke::RevokeRequest::parse(pairs, basic)?;
         let hint = tessera_oauth::token::token_tenant(&req.token);
         let p = prepare_for(&s, &segment, "revoke", hint).await?;
-        let ctx = p.context(&s);
-        let caller =
-            tessera_oauth::client_auth::identify(&ctx, p.tenant, &req.client, true).await?;
-        tessera_oauth::revoke::revoke(&ctx, p.tenant, &caller, &req.token).await?;
+        tessera_oauth::revoke::revoke(&p.context(&s), p.tenant, &req).await?;
         Ok(serde_json::json!({}))
     })
     .await
@@ -282,14 +283,16 @@ fn read_form(
 }
 
 /// What a token-style endpoint decides with: the tenant of the path, the
-/// time, the tenant's signing key and the endpoint's own URLs (by tenant id
-/// and by the path used: client assertions may name either as audience).
+/// time, the tenant's signing key and the audiences a client assertion may
+/// name: the endpoint's own URL and the token endpoint's (by tenant id and
+/// by the path used: a client builds one kind of assertion for all of
+/// them), and for PAR also the issuer (RFC 9126 §2).
 struct Prepared<'s> {
     tenant: TenantId,
     now: time::OffsetDateTime,
     key: std::sync::Arc<tessera_crypto::SigningKey>,
     source: crate::keys::TenantKeySource<'s>,
-    endpoints: [String; 2],
+    endpoints: Vec<String>,
 }
 
 async fn prepare<'s>(
@@ -330,10 +333,18 @@ async fn prepare_for<'s>(
         OAuthError::new(e::SERVER_ERROR)
     })?;
     let key = tessera_oauth::KeySource::key(&source, alg).await?;
-    let endpoints = [
-        format!("{}/{tenant}/oauth2/v2.0/{endpoint}", s.public_url),
-        format!("{}/{segment}/oauth2/v2.0/{endpoint}", s.public_url),
-    ];
+    let mut endpoints = Vec::with_capacity(5);
+    for e in [endpoint, "token"] {
+        for t in [tenant.to_string().as_str(), segment] {
+            let url = format!("{}/{t}/oauth2/v2.0/{e}", s.public_url);
+            if !endpoints.contains(&url) {
+                endpoints.push(url);
+            }
+        }
+    }
+    if endpoint == "par" {
+        endpoints.push(tessera_oauth::token::issuer(&s.public_url, tenant));
+    }
     Ok(Prepared {
         tenant,
         now,

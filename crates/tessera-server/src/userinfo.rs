@@ -1,6 +1,8 @@
 //! `/oidc/userinfo` (GET and POST share one body): a Bearer access token for
-//! the directory API in, the signed-in user's claims out. Refusals follow
-//! RFC 6750 §3 (`WWW-Authenticate: Bearer error=…`).
+//! the directory API in, the signed-in user's claims out. A token of a user
+//! who is disabled, deleted or whose sessions were revoked after it was
+//! issued is refused, by the directory API's rule. Refusals follow RFC 6750
+//! §3 (`WWW-Authenticate: Bearer error=…`).
 use crate::clock::SystemClock;
 use crate::state::AppState;
 use axum::extract::State;
@@ -59,6 +61,18 @@ async fn handle(State(s): State<AppState>, headers: HeaderMap) -> Response {
         Ok(c) => c,
         Err(r) => return refuse(r),
     };
+    // Disabled, deleted, or signed out everywhere since the token was issued.
+    let stands = tessera_oauth::introspect::user_token_stands(
+        s.store.as_ref(),
+        tenant,
+        caller.user,
+        caller.iat,
+    );
+    match stands.await {
+        Ok(true) => {}
+        Ok(false) => return refuse(Refusal::InvalidToken),
+        Err(e) => return crate::error::ApiError::from(e).into_response(),
+    }
     let user = match s.store.get_user(tenant, caller.user).await {
         Ok(Some(u)) if u.account_enabled => u,
         Ok(_) => return refuse(Refusal::InvalidToken),

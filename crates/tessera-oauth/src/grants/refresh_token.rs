@@ -2,7 +2,9 @@
 //! session, rotated on every use with reuse detection (RFC 9700 §4.14): a
 //! token presented after it was exchanged revokes its whole family. A client
 //! may ask for other scopes than before (Entra's multi-resource refresh),
-//! within what was consented.
+//! within what is consented: consent is checked at every redemption, so
+//! deleting or narrowing an oauth2PermissionGrant stops the refreshes that
+//! relied on it (`invalid_grant` AADSTS65001, Entra's answer).
 use crate::client_auth::{AuthMethod, AuthenticatedClient};
 use crate::error::*;
 use crate::token::TokenResponse;
@@ -59,14 +61,15 @@ pub async fn grant(
     if let Some(sid) = old.session_id {
         super::common::require_live_session(ctx, tenant, sid).await?;
     }
-    // Other scopes than the family's must already be consented.
+    // Consent is checked at every redemption, the family's own scopes
+    // included: a deleted or narrowed oauth2PermissionGrant stops the next
+    // refresh (AADSTS65001, as in Entra), and scopes still consented can
+    // still be asked for by name.
     let scope = r.scope.unwrap_or(&old.scope);
     let resolved =
         crate::delegated::resolve(ctx.directory, ctx.public_url, tenant, &client.app, scope)
             .await?;
-    if scope != old.scope {
-        super::common::require_consent(ctx, tenant, client.sp.id, user.id, &resolved).await?;
-    }
+    super::common::require_consent(ctx, tenant, client.sp.id, user.id, &resolved).await?;
     let g = UserGrant {
         session_id: old.session_id,
         auth_time: old.auth_time,

@@ -514,13 +514,11 @@ impl FromRequestParts<AppState> for Caller {
                     .and_then(|v| v.parse().ok())
                     .ok_or_else(invalid)?;
                 let iat = c["iat"].as_i64().ok_or_else(invalid)?;
-                match s.store.user_access(tenant, id).await? {
-                    Some((true, cutoff)) if cutoff.is_none_or(|t| iat >= t.unix_timestamp()) => {}
-                    _ => {
-                        return Err(GraphError::unauthenticated(
-                            "Access token has been revoked or its user is disabled.",
-                        ))
-                    }
+                let store = s.store.as_ref();
+                if !tessera_oauth::introspect::user_token_stands(store, tenant, id, iat).await? {
+                    return Err(GraphError::unauthenticated(
+                        "Access token has been revoked or its user is disabled.",
+                    ));
                 }
                 let wids = s
                     .store

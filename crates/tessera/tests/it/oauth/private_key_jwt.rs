@@ -261,3 +261,41 @@ async fn certificate_clients_and_assertion_attacks(b: TestBackend) {
     assert_eq!(with_assertion(&s, &k, &fresh, TYPE).await.status(), 200);
 }
 both_backends!(certificate_clients_and_assertion_attacks);
+
+/// RFC 7523 §3 lets `aud` be an array; an assertion naming several
+/// audiences could be replayed at each of them, so Tessera refuses one with
+/// more than one value — even when one (or all) of them is this token
+/// endpoint. A one-element array naming the token endpoint is accepted.
+async fn assertions_with_several_audiences(b: TestBackend) {
+    let s = TestServer::start(b).await;
+    let k = boot(&s);
+    let cert = register_cert(&s, &k).await;
+    let ours = s.url(&format!("/{}/oauth2/v2.0/token", k.tenant));
+    let issuer = format!("{}/{}/v2.0", s.url, k.tenant);
+    for (i, aud) in [
+        serde_json::json!([ours, "https://evil.example/oauth2/token"]),
+        serde_json::json!(["https://evil.example/oauth2/token", ours]),
+        serde_json::json!([ours, issuer]),
+        serde_json::json!([ours, ours]),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut c = claims(&s, &k, &format!("many-{i}"));
+        c["aud"] = aud.clone();
+        let a = sign_jwt(&cert.signer, &c).unwrap();
+        let r = with_assertion(&s, &k, &a, TYPE).await;
+        assert_eq!(r.status(), 401, "aud {aud}");
+        let v: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(
+            (v["error"].as_str(), v["error_codes"][0].as_u64()),
+            (Some("invalid_client"), Some(9900008)),
+            "aud {aud}: {v}"
+        );
+    }
+    let mut c = claims(&s, &k, "one");
+    c["aud"] = serde_json::json!([ours]);
+    let a = sign_jwt(&cert.signer, &c).unwrap();
+    assert_eq!(with_assertion(&s, &k, &a, TYPE).await.status(), 200);
+}
+both_backends!(assertions_with_several_audiences);

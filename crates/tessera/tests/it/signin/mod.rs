@@ -16,5 +16,6 @@ mod obo;
 mod par;
 mod passkeys;
 mod purge;
+mod revocation;
 mod spa;
 mod strong;
