@@ -23,6 +23,7 @@ pub mod logout;
 pub mod par;
 pub mod pkce;
 pub mod redirect;
+pub mod registration;
 pub mod request;
 pub mod resource;
 pub mod revoke;
