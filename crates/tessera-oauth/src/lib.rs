@@ -26,6 +26,7 @@ pub mod optional_claims;
 pub mod par;
 pub mod pkce;
 pub mod redirect;
+pub mod registration;
 pub mod request;
 pub mod resource;
 pub mod revoke;

@@ -88,12 +88,11 @@ pub fn post_logout_location(uri: &str, state: Option<&str>) -> String {
 
 /// An application's front-channel logout URL with `iss` and `sid`
 /// (Front-Channel Logout §2), if it registered an absolute HTTPS one (or
-/// loopback HTTP, for development).
+/// loopback HTTP, for development): the web redirect rule of
+/// [`crate::registration`], so a stored row that breaks it is not used.
 pub fn front_channel_url(logout_url: &str, issuer: &str, sid: ObjectId) -> Option<String> {
-    let ok = logout_url.starts_with("https://")
-        || logout_url.starts_with("http://localhost")
-        || logout_url.starts_with("http://127.0.0.1");
-    if !ok || logout_url.contains('#') || logout_url.len() > 2048 {
+    let web = crate::redirect::Platform::Web;
+    if crate::registration::check_redirect_uri(logout_url, web, None).is_err() {
         return None;
     }
     let sep = if logout_url.contains('?') { '&' } else { '?' };
@@ -119,6 +118,16 @@ mod tests {
         assert!(front_channel_url("javascript:alert(1)", "i", sid).is_none());
         assert!(front_channel_url("http://evil.example/", "i", sid).is_none());
         assert!(front_channel_url("https://a/#frag", "i", sid).is_none());
+        // Prefix look-alikes of the loopback hosts, and user info.
+        for bad in [
+            "http://localhost.evil.example/logout",
+            "http://127.0.0.1.evil.example/logout",
+            "http://localhost@evil.example/logout",
+            "https://u@app.example/logout",
+        ] {
+            assert!(front_channel_url(bad, "i", sid).is_none(), "{bad}");
+        }
+        assert!(front_channel_url("http://localhost:3000/logout", "i", sid).is_some());
     }
 
     #[test]

@@ -1,7 +1,11 @@
 //! Redirect URI matching for the authorization endpoint (RFC 9700 §4.1:
 //! exact string matching; RFC 8252 §7.3: any port for loopback redirects of
-//! native apps). The authorize endpoint (next step of the sign-in issue)
-//! redirects only to a URI this accepts; anything else gets an error page.
+//! native apps). The authorize endpoint redirects only to a URI this
+//! accepts; anything else gets an error page. A registered URI is honoured
+//! only while it passes [`crate::registration::check_redirect_uri`] for its
+//! platform, so a row stored before a rule existed (a `javascript:` or
+//! non-loopback `http:` URI, say) matches nothing.
+use crate::registration::check_redirect_uri;
 use tessera_model::ApplicationSettings;
 
 /// Where a redirect URI is registered, which decides the client's type.
@@ -20,21 +24,23 @@ pub fn match_redirect(app: &ApplicationSettings, presented: &str) -> Option<Plat
     if !well_formed(presented) {
         return None;
     }
-    let exact = |list: &[String]| list.iter().any(|r| r == presented);
-    if exact(&app.web.redirect_uris) {
+    let usable = |r: &String, p| check_redirect_uri(r, p, None).is_ok();
+    let exact = |list: &[String], p| list.iter().any(|r| r == presented && usable(r, p));
+    if exact(&app.web.redirect_uris, Platform::Web) {
         return Some(Platform::Web);
     }
-    if exact(&app.spa.redirect_uris) {
+    if exact(&app.spa.redirect_uris, Platform::Spa) {
         return Some(Platform::Spa);
     }
-    if exact(&app.public_client.redirect_uris)
+    let native = Platform::PublicClient;
+    if exact(&app.public_client.redirect_uris, native)
         || app
             .public_client
             .redirect_uris
             .iter()
-            .any(|r| loopback_equal_but_port(r, presented))
+            .any(|r| loopback_equal_but_port(r, presented) && usable(r, native))
     {
-        return Some(Platform::PublicClient);
+        return Some(native);
     }
     None
 }
@@ -56,7 +62,7 @@ fn authority(uri: &str) -> Option<&str> {
 }
 
 /// `http://{loopback}[:port]{rest}` split into (host, rest) with a valid port.
-fn loopback_parts(uri: &str) -> Option<(&str, &str)> {
+pub(crate) fn loopback_parts(uri: &str) -> Option<(&str, &str)> {
     let rest = uri.strip_prefix("http://")?;
     let end = rest.find(['/', '?']).unwrap_or(rest.len());
     let (auth, tail) = rest.split_at(end);
@@ -110,6 +116,7 @@ mod tests {
                 redirect_uris: vec![
                     "http://127.0.0.1/native".into(),
                     "http://localhost".into(),
+                    "com.example.notes://auth".into(),
                     "myapp://auth".into(),
                 ],
             },
@@ -129,7 +136,42 @@ mod tests {
             Some(Platform::Spa)
         );
         assert_eq!(
-            match_redirect(&a, "myapp://auth"),
+            match_redirect(&a, "com.example.notes://auth"),
+            Some(Platform::PublicClient)
+        );
+    }
+
+    /// Rows stored before the registration rules (or written around them):
+    /// a registered URI that the rules now refuse is never redirected to.
+    #[test]
+    fn stored_uris_the_rules_refuse_match_nothing() {
+        let mut a = app();
+        a.web.redirect_uris.extend([
+            "javascript:alert(1)".to_string(),
+            "http://app.example/cb".to_string(),
+            "https://u:p@app.example/cb".to_string(),
+        ]);
+        a.spa
+            .redirect_uris
+            .push("data:text/html,<script>x</script>".into());
+        a.public_client.redirect_uris.extend([
+            "vbscript:msgbox".to_string(),
+            "file:///etc/passwd".to_string(),
+        ]);
+        for stored in [
+            "myapp://auth",
+            "javascript:alert(1)",
+            "http://app.example/cb",
+            "https://u:p@app.example/cb",
+            "data:text/html,<script>x</script>",
+            "vbscript:msgbox",
+            "file:///etc/passwd",
+        ] {
+            assert_eq!(match_redirect(&a, stored), None, "{stored}");
+        }
+        // The same loopback URI stays usable (any port) for native apps.
+        assert_eq!(
+            match_redirect(&a, "http://localhost:5050"),
             Some(Platform::PublicClient)
         );
     }

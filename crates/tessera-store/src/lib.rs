@@ -12,6 +12,7 @@
 
 mod authn;
 mod error;
+mod identifier_uri;
 mod migrate;
 mod postgres;
 mod query;
@@ -21,6 +22,7 @@ mod traits;
 
 pub use authn::{AuthMethodStore, PasswordState};
 pub use error::{StoreError, StoreResult};
+pub use identifier_uri::{identifier_uri_key, IDENTIFIER_URI_TAKEN};
 pub use postgres::PgStore;
 pub use query::*;
 pub use sqlite::SqliteStore;

@@ -207,7 +207,9 @@ pub trait GroupStore: Send + Sync {
 
 #[async_trait]
 pub trait AppStore: Send + Sync {
-    /// Fails with `Conflict` when the appId is taken.
+    /// Fails with `Conflict` when the appId is taken, or with
+    /// `Conflict(IDENTIFIER_URI_TAKEN)` when another application of the
+    /// tenant holds one of its identifier URIs (see [`crate::identifier_uri_key`]).
     async fn create_application(
         &self,
         t: TenantId,
@@ -227,6 +229,7 @@ pub trait AppStore: Send + Sync {
         after: Option<ObjectId>,
         limit: u32,
     ) -> StoreResult<Vec<Application>>;
+    /// Fails like [`Self::create_application`] on a taken identifier URI.
     async fn update_application(
         &self,
         t: TenantId,

@@ -14,10 +14,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Map, Value};
+use tessera_model::graph_permissions::GRAPH_APP_ID;
 use tessera_model::{
     AppId, Application, ApplicationSettings, Clock, KeyCredential, ObjectId, PasswordCredential,
     SignInAudience, TenantId,
 };
+use tessera_oauth::registration::{check_application_uris, UriProblem, MAX_URI_LEN};
+use tessera_store::IDENTIFIER_URI_TAKEN;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -124,24 +127,51 @@ fn bad(m: impl Into<String>) -> GraphError {
     GraphError::bad_request("Request_BadRequest", m)
 }
 
-/// A redirect URI Entra accepts for `kind`: absolute, no fragment, no
-/// wildcard; `https` (or `http` on localhost) for web and SPA; public
-/// clients may also use a private-use scheme (`myapp://auth`).
-fn redirect_ok(uri: &str, public: bool) -> bool {
-    let Ok(u) = url::Url::parse(uri) else {
-        return false;
-    };
-    if uri.len() > 256 || u.fragment().is_some() || uri.contains('*') {
-        return false;
-    }
-    let local = matches!(
-        u.host_str(),
-        Some("localhost") | Some("127.0.0.1") | Some("[::1]")
-    );
-    match u.scheme() {
-        "https" => u.host_str().is_some(),
-        "http" => local,
-        _ => public,
+/// Redirect, logout and identifier URIs by the registration rules; a
+/// refusal names the property and the value. Uniqueness of identifier URIs
+/// across applications is the store's, at write.
+fn check_uris(app: &Application, w: &WriteContext) -> Result<(), GraphError> {
+    check_application_uris(&app.settings, app.app_id, w.tenant, &w.reserved).map_err(|r| {
+        match r.problem {
+            // Entra's answer: the directory API is "another object" too.
+            UriProblem::Reserved => bad(IDENTIFIER_URI_TAKEN),
+            p => bad(format!(
+                "Invalid value specified for property '{}' of resource 'application': '{}' {}.",
+                r.property,
+                r.value.chars().take(MAX_URI_LEN).collect::<String>(),
+                p.reason()
+            )),
+        }
+    })
+}
+
+/// What a write is checked against besides the body: the tenant, its
+/// verified domains, and the directory API's names.
+struct WriteContext {
+    tenant: TenantId,
+    verified: Vec<String>,
+    reserved: Vec<String>,
+}
+
+impl WriteContext {
+    async fn load(s: &AppState, t: TenantId) -> Result<Self, GraphError> {
+        let verified = s
+            .store
+            .list_domains(t)
+            .await?
+            .into_iter()
+            .filter(|d| d.is_verified)
+            .map(|d| d.name)
+            .collect();
+        let mut reserved = vec![s.public_url.to_string()];
+        if let Some(sp) = s.store.service_principal_by_app_id(t, GRAPH_APP_ID).await? {
+            reserved.extend(sp.service_principal_names);
+        }
+        Ok(Self {
+            tenant: t,
+            verified,
+            reserved,
+        })
     }
 }
 
@@ -149,7 +179,7 @@ fn redirect_ok(uri: &str, public: bool) -> bool {
 fn apply(
     app: &mut Application,
     body: &Map<String, Value>,
-    verified: &[String],
+    w: &WriteContext,
 ) -> Result<(), GraphError> {
     let mut doc = serde_json::to_value(&*app).unwrap_or(Value::Null);
     for (k, v) in body {
@@ -185,39 +215,7 @@ fn apply(
     if next.display_name.trim().is_empty() || next.display_name.chars().count() > 256 {
         return Err(bad("displayName must be 1 to 256 characters."));
     }
-    for (uris, public) in [
-        (&st.web.redirect_uris, false),
-        (&st.spa.redirect_uris, false),
-        (&st.public_client.redirect_uris, true),
-    ] {
-        if uris.len() > 256 {
-            return Err(bad(
-                "An application has at most 256 redirect URIs per platform.",
-            ));
-        }
-        if let Some(u) = uris.iter().find(|u| !redirect_ok(u, public)) {
-            return Err(bad(format!(
-                "The redirect URI '{}' is not valid.",
-                u.chars().take(256).collect::<String>()
-            )));
-        }
-    }
-    if let Some(u) = st.web.logout_url.as_deref() {
-        if !redirect_ok(u, false) {
-            return Err(bad("The logoutUrl is not valid."));
-        }
-    }
-    for u in &st.identifier_uris {
-        let ok = url::Url::parse(u)
-            .is_ok_and(|p| p.fragment().is_none() && matches!(p.scheme(), "api" | "https"))
-            && u.len() <= 256;
-        if !ok {
-            return Err(bad(format!(
-                "The identifier URI '{}' is not valid: use api://… or https://…",
-                u.chars().take(256).collect::<String>()
-            )));
-        }
-    }
+    check_uris(&next, w)?;
     let mut role_ids = std::collections::HashSet::new();
     let mut role_values = std::collections::HashSet::new();
     for r in &st.app_roles {
@@ -271,7 +269,7 @@ fn apply(
         }
     }
     if let Some(d) = st.publisher_domain.as_deref() {
-        if !verified.iter().any(|v| v.eq_ignore_ascii_case(d)) {
+        if !w.verified.iter().any(|v| v.eq_ignore_ascii_case(d)) {
             return Err(bad(
                 "publisherDomain must be one of the tenant's verified domains.",
             ));
@@ -307,16 +305,6 @@ async fn check_claim_extensions(
         }
     }
     Ok(())
-}
-
-async fn verified_domains(s: &AppState, t: TenantId) -> Result<Vec<String>, GraphError> {
-    Ok(s.store
-        .list_domains(t)
-        .await?
-        .into_iter()
-        .filter(|d| d.is_verified)
-        .map(|d| d.name)
-        .collect())
 }
 
 async fn list(
@@ -387,7 +375,11 @@ async fn create(
     };
     // Placeholder so the overlay's own check sees a name only if given.
     app.display_name = "-".into();
-    apply(&mut app, &body, &verified_domains(&s, caller.tenant).await?)?;
+    apply(
+        &mut app,
+        &body,
+        &WriteContext::load(&s, caller.tenant).await?,
+    )?;
     check_claim_extensions(&s, caller.tenant, &app).await?;
     s.store.create_application(caller.tenant, &app, now).await?;
     if !keys.add.is_empty() {
@@ -422,7 +414,11 @@ async fn update(
         }
         None => None,
     };
-    apply(&mut app, &body, &verified_domains(&s, caller.tenant).await?)?;
+    apply(
+        &mut app,
+        &body,
+        &WriteContext::load(&s, caller.tenant).await?,
+    )?;
     check_claim_extensions(&s, caller.tenant, &app).await?;
     // Certificates first: the step that can still be refused (an unknown
     // keyId) comes before the application's own update.

@@ -1,7 +1,11 @@
 //! The sign-in page and its form: CSRF-checked, throttled per typed account
-//! name with back-off (known or unknown names alike), Argon2id off the async
-//! runtime on bounded worker threads, the same message and the same work for
-//! a wrong password and an unknown user.
+//! name with back-off (known or unknown names alike) and per network source,
+//! Argon2id off the async runtime on bounded worker threads, the same message
+//! and the same work for a wrong password and an unknown user. On
+//! `/organizations` and `/common`, where the typed name's domain picks the
+//! tenant, failures are also counted per source whatever the domain (a
+//! domain no tenant has included), so that a flood of made-up names cannot
+//! keep the password workers busy.
 use super::authn::{record, ClientIp, LogEntry};
 use super::{cookies, pages, proceed, request_id, Flow, Progress, Signed};
 use crate::clock::SystemClock;
@@ -140,6 +144,16 @@ pub async fn submit(
             vec![],
         );
     }
+    // `/organizations` and `/common`: a locked source is refused before the
+    // name is even looked at (no tenant lookup, no Argon2), whatever it is.
+    let tenantless = !matches!(flow.path_tenant, PathTenant::Tenant(_));
+    if tenantless {
+        match tenantless_source_locked(&s, &ip).await {
+            Ok(false) => {}
+            Ok(true) => return page(&s, &headers, &flow, Some(LOCKED), username, vec![]),
+            Err(_) => return super::unavailable(&headers),
+        }
+    }
     let tenant = match flow.path_tenant {
         PathTenant::Tenant(t) => Some(t),
         _ => match domain_of(username) {
@@ -170,6 +184,9 @@ pub async fn submit(
     } else {
         Method::TemporaryAccessPassMultiUse
     };
+    if tenantless && matches!(checked, Ok(None)) && tenantless_failed(&s, &ip).await.is_err() {
+        return super::unavailable(&headers);
+    }
     match checked {
         Ok(Some((t, user))) => signed_in(&s, &headers, flow, t, user, method, &ip).await,
         Ok(None) => {
@@ -229,6 +246,39 @@ async fn failed(s: &AppState, t: TenantId, key: &str, ip: &str) -> Result<(), Re
 
 fn source_key(ip: &str) -> String {
     format!("source:{ip}")
+}
+
+/// The per-source counter of failed sign-ins on `/organizations` and
+/// `/common`, known domains and unknown alike. It lives in the home
+/// tenant's throttle (the pages belong to no tenant yet; the device-code
+/// page does the same) under its own key, so it neither reads nor feeds
+/// the home tenant's own `source:` counter.
+fn tenantless_source_key(ip: &str) -> String {
+    format!("organizations-source:{ip}")
+}
+
+async fn tenantless_source_locked(s: &AppState, ip: &str) -> Result<bool, Refusal> {
+    let th = s
+        .store
+        .throttle(s.home_tenant, &tenantless_source_key(ip))
+        .await
+        .map_err(|_| Refusal::Unavailable)?;
+    Ok(th.locked_until.is_some_and(|u| u > SystemClock.now()))
+}
+
+/// Counts a failure against the source, with the per-source policy
+/// ([`source_lockout`]: locked after `SOURCE_FREE_FAILURES`, back-off).
+async fn tenantless_failed(s: &AppState, ip: &str) -> Result<(), Refusal> {
+    s.store
+        .record_sign_in_failure(
+            s.home_tenant,
+            &tenantless_source_key(ip),
+            SystemClock.now(),
+            &source_lockout,
+        )
+        .await
+        .map(|_| ())
+        .map_err(|_| Refusal::Unavailable)
 }
 
 /// The user, if the password is theirs and neither the name nor the source

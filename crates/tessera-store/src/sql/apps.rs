@@ -27,7 +27,44 @@ macro_rules! impl_apps {
                 .bind(to_millis(now))
                 .execute(&mut **tx)
                 .await?;
+                Self::tx_claim_identifier_uris(tx, t, app.id, &app.settings.identifier_uris).await?;
                 $crate::sql::log_change!(tx, t, ObjectKind::Application, app.id, ChangeType::Created, now, app);
+                Ok(())
+            }
+
+            /// Makes `uris` the application's identifier URIs in the
+            /// tenant-wide unique index (`application_identifier_uris`, one
+            /// row per [`identifier_uri_key`](crate::identifier_uri_key)):
+            /// a key another application holds — committed, or in a
+            /// concurrent transaction that then commits — fails the whole
+            /// write with `Conflict`.
+            async fn tx_claim_identifier_uris(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                t: tessera_model::TenantId,
+                app: tessera_model::ObjectId,
+                uris: &[String],
+            ) -> $crate::StoreResult<()> {
+                sqlx::query("DELETE FROM application_identifier_uris WHERE tenant_id = $1 AND application_id = $2")
+                    .bind(t.to_string())
+                    .bind(app.to_string())
+                    .execute(&mut **tx)
+                    .await?;
+                let keys: std::collections::BTreeSet<String> =
+                    uris.iter().map(|u| $crate::identifier_uri_key(u)).collect();
+                for key in keys {
+                    sqlx::query("INSERT INTO application_identifier_uris (tenant_id, uri_key, application_id) VALUES ($1, $2, $3)")
+                        .bind(t.to_string())
+                        .bind(key)
+                        .bind(app.to_string())
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(|e| match $crate::StoreError::from(e) {
+                            $crate::StoreError::Conflict(_) => {
+                                $crate::StoreError::Conflict($crate::IDENTIFIER_URI_TAKEN.into())
+                            }
+                            other => other,
+                        })?;
+                }
                 Ok(())
             }
 
@@ -160,6 +197,7 @@ macro_rules! impl_apps {
                 .await?
                 .rows_affected();
                 $crate::sql::expect_one(n)?;
+                Self::tx_claim_identifier_uris(&mut tx, t, app.id, &app.settings.identifier_uris).await?;
                 $crate::sql::log_change!(&mut tx, t, ObjectKind::Application, app.id, ChangeType::Updated, now, app);
                 tx.commit().await?;
                 Ok(())
@@ -196,6 +234,7 @@ macro_rules! impl_apps {
                 for sql in [
                     "DELETE FROM password_credentials WHERE tenant_id = $1 AND application_id = $2",
                     "DELETE FROM key_credentials WHERE tenant_id = $1 AND application_id = $2",
+                    "DELETE FROM application_identifier_uris WHERE tenant_id = $1 AND application_id = $2",
                     "DELETE FROM applications WHERE tenant_id = $1 AND id = $2",
                 ] {
                     sqlx::query(sql).bind(t.to_string()).bind(id.to_string()).execute(&mut *tx).await?;

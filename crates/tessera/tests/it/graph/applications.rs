@@ -17,7 +17,7 @@ async fn applications_and_secrets(b: TestBackend) {
                 "signInAudience": "AzureADMyOrg",
                 "web": { "redirectUris": ["https://ledger.example/cb"] },
                 "spa": { "redirectUris": ["http://localhost:3000"] },
-                "publicClient": { "redirectUris": ["ledger://auth"] },
+                "publicClient": { "redirectUris": ["com.example.ledger://auth"] },
                 "appRoles": [{ "id": "1b4f816e-5eaf-48b9-8613-7923830595ad", "allowedMemberTypes": ["Application"], "description": "Read ledgers", "displayName": "Read", "isEnabled": true, "value": "Ledger.Read" }],
                 "groupMembershipClaims": "SecurityGroup",
             }),

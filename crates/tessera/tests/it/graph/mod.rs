@@ -1,6 +1,7 @@
 //! The directory API (`/v1.0`, Microsoft Graph-shaped) over real sockets:
 //! resources, OData options and paging, authorization (least privilege,
 //! tenants), bad input, and Microsoft's Graph SDKs.
+mod app_uris;
 mod applications;
 mod auth_methods;
 mod authz;

@@ -458,6 +458,112 @@ async fn revocation(b: TestBackend) {
 }
 both_backends!(revocation);
 
+/// A flood of sign-ins for names in domains no tenant has, from one source,
+/// on `/organizations` and `/common`: counted per source like password
+/// spraying, so the source is locked (for every name, known or not: the
+/// lock says nothing about domains) while another source still signs in.
+/// Before the lock the messages are the same for unknown domains and wrong
+/// passwords.
+async fn unknown_domain_floods_lock_the_source(b: TestBackend) {
+    use tessera_oauth::interaction::SOURCE_FREE_FAILURES;
+    let db = tessera_testkit::TestDb::new(b).await;
+    let s = TestServer::start_with(db, |c| c.trusted_proxies = Some("127.0.0.1, ::1".into())).await;
+    let apps = setup(&s).await;
+    let mut settings = tessera_model::ApplicationSettings::default();
+    settings.web.redirect_uris.push(WEB_REDIRECT.into());
+    let mut multi = app("Multi", settings);
+    multi.sign_in_audience = tessera_model::SignInAudience::AzureADMultipleOrgs;
+    register(&s, apps.tenant, &multi).await;
+    let mut flood = Browser::new(&s);
+    flood.forwarded_for = Some("203.0.113.66".into());
+    // The same answer for a domain nobody has and a wrong password.
+    let page = flood
+        .get(&tenantless_authorize(multi.app_id, "organizations"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let unknown_upn = "x@nowhere-0.example";
+    let unknown = sign_in(&mut flood, page.clone(), unknown_upn, "Winter2026!").await;
+    let unknown = unknown.text().await.unwrap();
+    let wrong = sign_in(&mut flood, page, &apps.upn, "Winter2026!").await;
+    let wrong = wrong.text().await.unwrap();
+    assert!(
+        unknown.contains("Your account or password is incorrect."),
+        "{unknown}"
+    );
+    assert_eq!(
+        without_challenge(&unknown.replace(unknown_upn, "U")),
+        without_challenge(&wrong.replace(&apps.upn, "U")),
+    );
+    for i in 2..SOURCE_FREE_FAILURES {
+        let segment = if i % 2 == 0 {
+            "common"
+        } else {
+            "organizations"
+        };
+        let upn = format!("x{i}@nowhere-{i}.example");
+        let (status, page) =
+            tenantless_sign_in(&mut flood, multi.app_id, segment, &upn, "Winter2026!").await;
+        assert_eq!(status, 400);
+        assert!(
+            page.contains("Your account or password is incorrect."),
+            "{i}: {page}"
+        );
+    }
+    // Locked: unknown domains, and the real user with the right password.
+    for (segment, upn, pw) in [
+        ("organizations", "x@nowhere-last.example", "Winter2026!"),
+        ("common", "y@nowhere-last.example", "Winter2026!"),
+        ("organizations", apps.upn.as_str(), PASSWORD),
+    ] {
+        let (status, page) = tenantless_sign_in(&mut flood, multi.app_id, segment, upn, pw).await;
+        assert_eq!(status, 400, "{upn}");
+        assert!(page.contains("temporarily locked"), "{upn}: {page}");
+    }
+    // Another source is not locked.
+    let mut other = Browser::new(&s);
+    other.forwarded_for = Some("203.0.113.67".into());
+    let (_, page) = tenantless_sign_in(
+        &mut other,
+        multi.app_id,
+        "organizations",
+        &apps.upn,
+        PASSWORD,
+    )
+    .await;
+    assert!(page.contains("Permissions requested"), "{page}");
+}
+both_backends!(unknown_domain_floods_lock_the_source);
+
+fn tenantless_authorize(client: tessera_model::AppId, segment: &str) -> String {
+    let mut q = url::form_urlencoded::Serializer::new(String::new());
+    q.append_pair("client_id", &client.to_string())
+        .append_pair("redirect_uri", WEB_REDIRECT)
+        .append_pair("response_type", "code")
+        .append_pair("scope", "openid User.Read")
+        .append_pair("state", "st");
+    format!("/{segment}/oauth2/v2.0/authorize?{}", q.finish())
+}
+
+/// Opens the sign-in page on `segment` and signs in: (status, page).
+async fn tenantless_sign_in(
+    br: &mut Browser,
+    client: tessera_model::AppId,
+    segment: &str,
+    upn: &str,
+    password: &str,
+) -> (u16, String) {
+    let page = br
+        .get(&tenantless_authorize(client, segment))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let r = sign_in(br, page, upn, password).await;
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
 /// A page without its per-page WebAuthn challenge (options and sealed state).
 fn without_challenge(page: &str) -> String {
     let mut out = page.to_string();
