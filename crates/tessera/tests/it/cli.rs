@@ -194,6 +194,28 @@ fn invalid_configuration_exits_2_naming_the_key() {
             "db_connect_attempts",
         ),
         (
+            vec![
+                "serve",
+                "--header-read-timeout-secs",
+                "soon",
+                "--data-dir",
+                d,
+            ],
+            vec![],
+            "header_read_timeout_secs",
+        ),
+        (
+            vec!["serve", "--data-dir", d],
+            vec![("TESSERA_IDLE_TIMEOUT_SECS", "0")],
+            "idle_timeout_secs",
+        ),
+        (
+            // Far more than the open-file limit allows.
+            vec!["serve", "--max-connections", "4000000000", "--data-dir", d],
+            vec![],
+            "max_connections",
+        ),
+        (
             vec!["serve", "--config", "/nonexistent/tessera.toml"],
             vec![],
             "config",
