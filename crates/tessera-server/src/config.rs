@@ -49,6 +49,17 @@ pub struct Config {
     /// is then the last address the header names that is not one of them.
     /// Default: none (the TCP peer is the client).
     pub trusted_proxies: Option<String>,
+    /// Seconds from a request's first byte (for a connection's first
+    /// request: from when it opened) until its head must be complete.
+    pub header_read_timeout_secs: u64,
+    /// Seconds a connection may stay open with no request in flight
+    /// (keep-alive), and a response write may make no progress.
+    pub idle_timeout_secs: u64,
+    /// Seconds a TLS handshake may take.
+    pub tls_handshake_timeout_secs: u64,
+    /// Most connections open at once; default: what fits under the
+    /// open-file limit after the database's share (conn.rs).
+    pub max_connections: Option<u32>,
 }
 
 impl Default for Config {
@@ -72,11 +83,25 @@ impl Default for Config {
             key_publish_ahead_hours: 24,
             dns_server: None,
             trusted_proxies: None,
+            header_read_timeout_secs: 10,
+            // Longer than the 60 s after which common load balancers drop
+            // idle upstream connections, so that they, not we, close first.
+            idle_timeout_secs: 75,
+            tls_handshake_timeout_secs: 10,
+            max_connections: None,
         }
     }
 }
 
 impl Config {
+    /// The timeouts every connection gets.
+    pub fn connection_timeouts(&self) -> crate::conn::Timeouts {
+        crate::conn::Timeouts {
+            header_read: std::time::Duration::from_secs(self.header_read_timeout_secs),
+            idle: std::time::Duration::from_secs(self.idle_timeout_secs),
+        }
+    }
+
     /// [`Config::trusted_proxies`], parsed (validated at load).
     pub fn trusted_proxy_ips(&self) -> Vec<std::net::IpAddr> {
         self.trusted_proxies

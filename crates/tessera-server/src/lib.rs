@@ -13,6 +13,7 @@ pub mod bootstrap;
 pub mod cache;
 pub mod clock;
 pub mod config;
+pub mod conn;
 pub mod cors;
 pub mod datadir;
 pub mod dns;

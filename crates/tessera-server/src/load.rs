@@ -41,6 +41,10 @@ pub const KEYS: &[&str] = &[
     "key_publish_ahead_hours",
     "dns_server",
     "trusted_proxies",
+    "header_read_timeout_secs",
+    "idle_timeout_secs",
+    "tls_handshake_timeout_secs",
+    "max_connections",
 ];
 
 /// Command-line flags of `serve` and `migrate`. Values stay strings so that
@@ -83,6 +87,44 @@ pub struct ServeFlags {
     #[arg(long, value_name = "FILTER")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log_level: Option<String>,
+    /// Seconds from a request's first byte until its head must be complete [default: 10].
+    #[arg(long, value_name = "SECS")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "number_or_text"
+    )]
+    pub header_read_timeout_secs: Option<String>,
+    /// Seconds a connection may stay open with no request in flight [default: 75].
+    #[arg(long, value_name = "SECS")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "number_or_text"
+    )]
+    pub idle_timeout_secs: Option<String>,
+    /// Seconds a TLS handshake may take [default: 10].
+    #[arg(long, value_name = "SECS")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "number_or_text"
+    )]
+    pub tls_handshake_timeout_secs: Option<String>,
+    /// Most connections open at once [default: what fits under the open-file limit].
+    #[arg(long, value_name = "N")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "number_or_text"
+    )]
+    pub max_connections: Option<String>,
+}
+
+/// A numeric flag goes to the configuration as a number when it is one, and
+/// as the text given otherwise, so that the error names its key.
+fn number_or_text<S: serde::Serializer>(v: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+    match v.as_deref().map(|t| (t, t.parse::<u64>())) {
+        Some((_, Ok(n))) => s.serialize_u64(n),
+        Some((t, Err(_))) => s.serialize_str(t),
+        None => s.serialize_none(),
+    }
 }
 
 /// Loads and validates the configuration for `serve`/`migrate`.
@@ -250,6 +292,25 @@ pub fn validate(c: &Config) -> Result<(), ConfigError> {
     if !(1024..=64 * 1024 * 1024).contains(&c.max_body_bytes) {
         return Err(err("max_body_bytes", "must be between 1024 and 67108864"));
     }
+    for (key, value, max) in [
+        ("header_read_timeout_secs", c.header_read_timeout_secs, 300),
+        ("idle_timeout_secs", c.idle_timeout_secs, 3600),
+        (
+            "tls_handshake_timeout_secs",
+            c.tls_handshake_timeout_secs,
+            300,
+        ),
+    ] {
+        if !(1..=max).contains(&value) {
+            return Err(err(key, format!("must be between 1 and {max} (seconds)")));
+        }
+    }
+    if c.max_connections == Some(0) {
+        return Err(err(
+            "max_connections",
+            "must be at least 1 (leave it out for the most that fit under the open-file limit)",
+        ));
+    }
     Ok(())
 }
 
@@ -330,6 +391,23 @@ mod tests {
             ("token_signing_alg = \"none\"", "token_signing_alg"),
             ("key_publish_ahead_hours = 800", "key_publish_ahead_hours"),
             ("key_lifetime_hours = 0", "key_publish_ahead_hours"),
+            ("header_read_timeout_secs = 0", "header_read_timeout_secs"),
+            (
+                "header_read_timeout_secs = \"ten\"",
+                "header_read_timeout_secs",
+            ),
+            ("idle_timeout_secs = 0", "idle_timeout_secs"),
+            ("idle_timeout_secs = 100000", "idle_timeout_secs"),
+            (
+                "tls_handshake_timeout_secs = 0",
+                "tls_handshake_timeout_secs",
+            ),
+            (
+                "tls_handshake_timeout_secs = -1",
+                "tls_handshake_timeout_secs",
+            ),
+            ("max_connections = 0", "max_connections"),
+            ("max_connections = -5", "max_connections"),
         ];
         for (toml, key) in cases {
             assert_eq!(key_of(toml), key, "{toml}");
@@ -374,6 +452,28 @@ mod tests {
             let c = load_from(figment(Some(Path::new("t.toml")), &ServeFlags::default()).unwrap())
                 .unwrap();
             assert_eq!(c.listen.port(), 1002);
+            // Numeric flags: numbers, and bad text named by key.
+            jail.set_env("TESSERA_IDLE_TIMEOUT_SECS", "30");
+            let flags = ServeFlags {
+                header_read_timeout_secs: Some("5".into()),
+                max_connections: Some("100".into()),
+                ..Default::default()
+            };
+            let c = load_from(figment(None, &flags).unwrap()).unwrap();
+            assert_eq!(
+                (
+                    c.header_read_timeout_secs,
+                    c.idle_timeout_secs,
+                    c.max_connections
+                ),
+                (5, 30, Some(100))
+            );
+            let flags = ServeFlags {
+                tls_handshake_timeout_secs: Some("soon".into()),
+                ..Default::default()
+            };
+            let e = load_from(figment(None, &flags).unwrap()).unwrap_err();
+            assert_eq!(e.key, "tls_handshake_timeout_secs");
             jail.set_env("TESSERA_LISTEN", "nope");
             let e = load_from(figment(None, &ServeFlags::default()).unwrap()).unwrap_err();
             assert_eq!(e.key, "listen");

@@ -4,10 +4,12 @@ use crate::app;
 use crate::bootstrap;
 use crate::clock::SystemClock;
 use crate::config::{redact_url, Config};
+use crate::conn;
 use crate::datadir;
 use crate::load::ConfigError;
 use crate::state::AppState;
-use axum_server::tls_rustls::RustlsConfig;
+use axum_server::accept::DefaultAcceptor;
+use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
 use axum_server::Handle;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -117,6 +119,11 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
                 config.token_signing_alg
             ),
         })?;
+    let max_connections = conn::connection_limit(
+        config.max_connections,
+        config.db_max_connections,
+        conn::open_file_limit(),
+    )?;
     datadir::prepare(&config.data_dir)?;
     let master = datadir::master_key(config.master_key.as_deref(), &config.data_dir)?;
     let store = open_store(&config).await?;
@@ -179,7 +186,13 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
         dns: Arc::new(crate::dns::Dns::new(config.dns_server.as_deref())),
         webauthn: crate::signin::passkey::relying_party(&base_url).map(Arc::new),
     };
-    let app = app::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    // Connections: at most `max_connections` (further clients wait in the
+    // listen backlog), each under its timeouts (conn.rs).
+    let app = conn::Limited::new(
+        app::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        max_connections,
+        config.connection_timeouts(),
+    );
     let handle = Handle::new();
     let task = match (&config.tls_cert, &config.tls_key) {
         (Some(cert), Some(key)) => {
@@ -189,15 +202,21 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
                     key: "tls_cert".into(),
                     message: format!("cannot load the certificate or key: {e}"),
                 })?;
-            let server = axum_server::from_tcp_rustls(listener, rustls).handle(handle.clone());
+            let tls = RustlsAcceptor::new(rustls)
+                .handshake_timeout(Duration::from_secs(config.tls_handshake_timeout_secs));
+            let server = axum_server::from_tcp(listener)
+                .acceptor(conn::ConnAcceptor::new(tls))
+                .handle(handle.clone());
             tokio::spawn(async move { server.serve(app).await })
         }
         _ => {
-            let server = axum_server::from_tcp(listener).handle(handle.clone());
+            let server = axum_server::from_tcp(listener)
+                .acceptor(conn::ConnAcceptor::new(DefaultAcceptor))
+                .handle(handle.clone());
             tokio::spawn(async move { server.serve(app).await })
         }
     };
-    tracing::info!(url = %base_url, backend = store.backend().as_str(), data_dir = %config.data_dir.display(), tenant = %boot.tenant_id, "Tessera is listening");
+    tracing::info!(url = %base_url, backend = store.backend().as_str(), data_dir = %config.data_dir.display(), tenant = %boot.tenant_id, max_connections, "Tessera is listening");
     Ok(RunningServer {
         local_addr,
         base_url,

@@ -1,6 +1,8 @@
 //! The embedded backend: SQLite in WAL mode, one writer connection (SQLite
 //! allows one writer at a time; queueing in the pool beats SQLITE_BUSY) and a
-//! pool of readers.
+//! pool of readers. A database file Tessera creates is private (0600, and
+//! so are its `-wal` and `-shm` files, which SQLite gives the database
+//! file's mode), wherever it is: the URL may point outside the data directory.
 use crate::sql::{
     impl_admin, impl_apps, impl_authn, impl_device, impl_directory, impl_grants, impl_listing,
     impl_signin,
@@ -9,6 +11,8 @@ use crate::{Backend, ConnectOptions, OpsStore, SchemaStatus, StoreError, StoreRe
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Pool, Sqlite, Transaction};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -22,7 +26,16 @@ pub struct SqliteStore {
 impl SqliteStore {
     pub async fn open(opts: &ConnectOptions) -> StoreResult<Self> {
         let base = SqliteConnectOptions::from_str(&opts.url)
-            .map_err(|e| StoreError::InvalidInput(format!("bad SQLite URL: {e}")))?
+            .map_err(|e| StoreError::InvalidInput(format!("bad SQLite URL: {e}")))?;
+        if !in_memory(&opts.url) {
+            create_private(base.get_filename()).map_err(|e| {
+                StoreError::InvalidInput(format!(
+                    "cannot create the SQLite database {}: {e}",
+                    base.get_filename().display()
+                ))
+            })?;
+        }
+        let base = base
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             // FULL: a commit is on disk before it is acknowledged, so a 2xx
@@ -80,6 +93,46 @@ impl SqliteStore {
     }
 }
 
+/// Whether a `sqlite:` URL names an in-memory database (no file at all).
+fn in_memory(url: &str) -> bool {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    let (db, query) = rest.split_once('?').unwrap_or((rest, ""));
+    db == ":memory:" || db.is_empty() || query.split('&').any(|p| p == "mode=memory")
+}
+
+/// Creates the database file empty with mode 0600 (and its missing parent
+/// directories with 0700) unless it exists, so that neither it nor the
+/// `-wal`/`-shm` files SQLite later creates beside it with the same mode get
+/// the process umask's mode. SQLite itself would create it 0644 & !umask.
+/// An existing file is left as it is. `create_new` makes this safe against a
+/// concurrent creator.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    if path.exists() {
+        return Ok(());
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if !dir.exists() {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)?;
+        }
+    }
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 impl_directory!(SqliteStore, Sqlite);
 impl_listing!(SqliteStore, Sqlite);
 impl_admin!(SqliteStore, Sqlite);
@@ -134,5 +187,29 @@ impl OpsStore for SqliteStore {
     async fn close(&self) {
         self.reader.close().await;
         self.writer.close().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_memory;
+
+    #[test]
+    fn in_memory_urls_are_recognised() {
+        for url in [
+            "sqlite::memory:",
+            "sqlite://:memory:",
+            "sqlite://?mode=memory",
+            "sqlite://x.db?mode=memory&cache=shared",
+        ] {
+            assert!(in_memory(url), "{url}");
+        }
+        for url in [
+            "sqlite:///var/lib/t.db",
+            "sqlite://./t.db?mode=rwc",
+            "sqlite:t.db",
+        ] {
+            assert!(!in_memory(url), "{url}");
+        }
     }
 }

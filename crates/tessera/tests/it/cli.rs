@@ -10,7 +10,17 @@ const BIN: &str = env!("CARGO_BIN_EXE_tessera");
 
 /// A `tessera` command with no TESSERA_* variables from the test environment.
 fn tessera(args: &[&str]) -> Command {
-    let mut c = Command::new(BIN);
+    without_tessera_env(Command::new(BIN), args)
+}
+
+/// `tessera` run by `sh` under `umask`, whatever the test runner's is.
+fn tessera_under_umask(umask: &str, args: &[&str]) -> Command {
+    let mut sh = Command::new("sh");
+    sh.args(["-c", "umask \"$0\" && exec \"$@\"", umask, BIN]);
+    without_tessera_env(sh, args)
+}
+
+fn without_tessera_env(mut c: Command, args: &[&str]) -> Command {
     c.args(args).stdin(Stdio::null());
     for (k, _) in std::env::vars() {
         if k.starts_with("TESSERA_") {
@@ -44,9 +54,22 @@ struct Served {
 
 impl Served {
     fn start(data_dir: &Path, database: &str, extra: &[(&str, &str)]) -> Self {
+        Self::start_by(tessera, data_dir, database, extra)
+    }
+
+    fn start_under_umask(umask: &str, data_dir: &Path, database: &str) -> Self {
+        Self::start_by(|a| tessera_under_umask(umask, a), data_dir, database, &[])
+    }
+
+    fn start_by(
+        command: impl Fn(&[&str]) -> Command,
+        data_dir: &Path,
+        database: &str,
+        extra: &[(&str, &str)],
+    ) -> Self {
         let port = free_port();
         let listen = format!("127.0.0.1:{port}");
-        let mut cmd = tessera(&[
+        let mut cmd = command(&[
             "serve",
             "--listen",
             &listen,
@@ -169,6 +192,28 @@ fn invalid_configuration_exits_2_naming_the_key() {
             vec!["serve", "--data-dir", d],
             vec![("TESSERA_DB_CONNECT_ATTEMPTS", "many")],
             "db_connect_attempts",
+        ),
+        (
+            vec![
+                "serve",
+                "--header-read-timeout-secs",
+                "soon",
+                "--data-dir",
+                d,
+            ],
+            vec![],
+            "header_read_timeout_secs",
+        ),
+        (
+            vec!["serve", "--data-dir", d],
+            vec![("TESSERA_IDLE_TIMEOUT_SECS", "0")],
+            "idle_timeout_secs",
+        ),
+        (
+            // Far more than the open-file limit allows.
+            vec!["serve", "--max-connections", "4000000000", "--data-dir", d],
+            vec![],
+            "max_connections",
         ),
         (
             vec!["serve", "--config", "/nonexistent/tessera.toml"],
@@ -389,6 +434,34 @@ fn unsafe_permissions_are_reported() {
         err.contains("unsafe permissions") && err.contains("bootstrap.json"),
         "{err}"
     );
+}
+
+/// SQLite only (PostgreSQL keeps no files of ours): a database Tessera
+/// creates outside the data directory is as private as the data directory —
+/// the file and its `-wal` and `-shm` files 0600, a directory created for it
+/// 0700 — though the usual umask (022, set here) would allow 0644 and 0755.
+#[test]
+fn sqlite_files_outside_the_data_directory_are_private() {
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let elsewhere = tempfile::tempdir().unwrap();
+    // In an existing directory, and in one Tessera creates.
+    for dir in [
+        elsewhere.path().to_path_buf(),
+        elsewhere.path().join("new/db"),
+    ] {
+        let data = private_dir();
+        let db = dir.join("tessera.db");
+        let served =
+            Served::start_under_umask("022", data.path(), &format!("sqlite://{}", db.display()));
+        for suffix in ["", "-wal", "-shm"] {
+            let file = format!("{}{suffix}", db.display());
+            assert_eq!(mode(Path::new(&file)), 0o600, "{file}");
+        }
+        drop(served);
+    }
+    for dir in ["new", "new/db"] {
+        assert_eq!(mode(&elsewhere.path().join(dir)), 0o700, "{dir}");
+    }
 }
 
 #[test]
