@@ -78,6 +78,22 @@ read -r t_rss t_hwm <"$work/out"
 tessera rss "$work/data-fresh"
 read -r t1_rss t1_hwm <"$work/out"
 
+# The same over HTTPS (a `tessera dev-cert` certificate): TLS adds its own
+# allocations at start.
+"$bin" dev-cert --out "$work/certs" >/dev/null 2>&1
+tessera_tls() {
+  local port
+  port=$(free_port)
+  measure "$1" "https://localhost:$port/readyz" "$work/tessera.log" \
+    "$bin" serve --listen "127.0.0.1:$port" --data-dir "$2" \
+    --tls-cert "$work/certs/cert.pem" --tls-key "$work/certs/key.pem"
+}
+echo "== idle memory over HTTPS: tessera (first start, then restart)" >&2
+tessera_tls rss "$work/data-tls"
+read -r ts1_rss ts1_hwm <"$work/out"
+tessera_tls rss "$work/data-tls"
+read -r ts_rss ts_hwm <"$work/out"
+
 echo "== start-up and idle memory: peer (node oidc-provider), $runs runs" >&2
 peer_ms=()
 for _ in $(seq 1 "$runs"); do
@@ -104,6 +120,8 @@ echo "rss.idle_kib=$t_rss   target <20480 KiB: $(verdict "$t_rss" 20480)"
 echo "rss.idle_hwm_kib=$t_hwm"
 echo "rss.first_start.idle_kib=$t1_rss   target <20480 KiB: $(verdict "$t1_rss" 20480)"
 echo "rss.first_start.idle_hwm_kib=$t1_hwm"
+echo "rss.https.first_start.idle_kib=$ts1_rss   target <20480 KiB: $(verdict "$ts1_rss" 20480)"
+echo "rss.https.idle_kib=$ts_rss   target <20480 KiB: $(verdict "$ts_rss" 20480)"
 echo "peer.startup_ms median=$peer_med p90=$peer_p90"
 echo "peer.rss.idle_kib=$p_rss"
 echo "peer.rss.idle_hwm_kib=$p_hwm"

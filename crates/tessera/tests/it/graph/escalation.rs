@@ -48,22 +48,6 @@ async fn assign(s: &TestServer, principal: ObjectId, r: BuiltInRole) -> ObjectId
     id
 }
 
-/// The bootstrap administrator (the tenant's only Global Administrator).
-async fn bootstrap_admin(s: &TestServer) -> ObjectId {
-    let path = s.running().bootstrap_file.clone().unwrap();
-    let v: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
-    s.running()
-        .store
-        .get_user_by_upn(
-            s.running().tenant_id,
-            v["adminUserPrincipalName"].as_str().unwrap(),
-        )
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-}
-
 fn reset(password: &str) -> Value {
     json!({ "passwordProfile": { "password": password, "forceChangePasswordNextSignIn": false } })
 }

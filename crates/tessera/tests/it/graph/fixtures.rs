@@ -293,3 +293,19 @@ pub fn new_user(local: &str, domain: &str) -> Value {
         "passwordProfile": { "forceChangePasswordNextSignIn": false, "password": "Sufficiently-Complex-42" },
     })
 }
+
+/// The bootstrap administrator: the tenant's first Global Administrator.
+pub async fn bootstrap_admin(s: &TestServer) -> ObjectId {
+    let path = s.running().bootstrap_file.clone().unwrap();
+    let v: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    s.running()
+        .store
+        .get_user_by_upn(
+            s.running().tenant_id,
+            v["adminUserPrincipalName"].as_str().unwrap(),
+        )
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}

@@ -143,7 +143,7 @@ async fn membership_checks(b: TestBackend) {
         200,
         "itself by id"
     );
-    let other = bootstrap_admin_id(&s).await;
+    let other = bootstrap_admin(&s).await;
     assert_eq!(
         d.g.post(&format!("/v1.0/users/{other}/getMemberGroups"), json!({}))
             .await
@@ -257,21 +257,6 @@ async fn membership_checks(b: TestBackend) {
     );
 }
 both_backends!(membership_checks);
-
-async fn bootstrap_admin_id(s: &TestServer) -> ObjectId {
-    let path = s.running().bootstrap_file.clone().unwrap();
-    let v: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
-    s.running()
-        .store
-        .get_user_by_upn(
-            s.running().tenant_id,
-            v["adminUserPrincipalName"].as_str().unwrap(),
-        )
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-}
 
 /// Signs Ada in to the confidential app and returns the ID token's claims.
 async fn id_claims(s: &TestServer, apps: &sf::Apps) -> Value {
