@@ -10,6 +10,11 @@ use tessera_model::KeyCredential;
 use time::OffsetDateTime;
 
 pub const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+/// What an assertion may be signed with (discovery's
+/// `*_endpoint_auth_signing_alg_values_supported`): asymmetric algorithms
+/// only — `none` and HMAC (which an attacker could key with the public
+/// certificate) never verify.
+pub const ALGORITHMS: &[&str] = &["RS256", "PS256", "ES256"];
 /// Longest assertion lifetime accepted (Entra accepts up to 10 minutes too).
 const MAX_LIFETIME_SECONDS: i64 = 600;
 const LEEWAY_SECONDS: i64 = 60;
@@ -68,12 +73,10 @@ pub fn verify(
             OAuthError::new(ASSERTION_MALFORMED)
         }
     })?;
-    // Asymmetric algorithms only: `none` and HMAC (which an attacker could key
-    // with the public certificate) never verify.
-    if !matches!(
-        header.alg,
-        Algorithm::RS256 | Algorithm::PS256 | Algorithm::ES256
-    ) {
+    if !ALGORITHMS
+        .iter()
+        .any(|a| a.parse::<Algorithm>().is_ok_and(|a| a == header.alg))
+    {
         return Err(OAuthError::with(
             ASSERTION_SIGNATURE,
             "Unsupported algorithm.",

@@ -23,6 +23,11 @@ pub fn routes() -> Router<AppState> {
             "/{tenant}/v2.0/.well-known/openid-configuration",
             get(discovery).layer(crate::cors::public_get()),
         )
+        // RFC 8414 §3.1: the issuer `{base}/{tenant}/v2.0`'s metadata URL.
+        .route(
+            "/.well-known/oauth-authorization-server/{tenant}/v2.0",
+            get(discovery).layer(crate::cors::public_get()),
+        )
         .route(
             "/{tenant}/discovery/v2.0/keys",
             get(jwks).layer(crate::cors::public_get()),

@@ -63,3 +63,50 @@ async fn discovery_and_jwks(b: TestBackend) {
     }
 }
 both_backends!(discovery_and_jwks);
+
+/// The RFC 8414 document sits where RFC 8414 §3.1 puts it for the issuer
+/// `{base}/{tenant}/v2.0` and says what the OpenID one says; both list
+/// what RFC 8414 requires beside `private_key_jwt`, the public clients'
+/// `none`, and the name claims optional claims can carry.
+async fn rfc8414_metadata(b: TestBackend) {
+    let s = TestServer::start(b).await;
+    let t = boot(&s).tenant;
+    let oidc: serde_json::Value = s
+        .get(&format!("/{t}/v2.0/.well-known/openid-configuration"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let r = s
+        .get(&format!("/.well-known/oauth-authorization-server/{t}/v2.0"))
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["access-control-allow-origin"], "*");
+    let rfc8414: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(rfc8414, oidc);
+    assert_eq!(rfc8414["issuer"], format!("{}/{t}/v2.0", s.url));
+    let strings = |key: &str| -> Vec<String> {
+        oidc[key]
+            .as_array()
+            .unwrap_or_else(|| panic!("{key} is missing"))
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(strings("token_endpoint_auth_methods_supported").contains(&"none".into()));
+    for key in [
+        "token_endpoint_auth_signing_alg_values_supported",
+        "revocation_endpoint_auth_signing_alg_values_supported",
+        "introspection_endpoint_auth_signing_alg_values_supported",
+    ] {
+        assert_eq!(strings(key), ["RS256", "PS256", "ES256"], "{key}");
+    }
+    let claims = strings("claims_supported");
+    assert!(claims.contains(&"given_name".into()) && claims.contains(&"family_name".into()));
+    // An unknown tenant: the OAuth error, as at the OpenID path.
+    let r = s
+        .get("/.well-known/oauth-authorization-server/nobody.example/v2.0")
+        .await;
+    assert_eq!(r.status(), 400);
+}
+both_backends!(rfc8414_metadata);

@@ -1,4 +1,5 @@
 //! The OAuth 2.0 / OpenID Connect endpoints over real sockets.
+mod authlib;
 mod client_credentials;
 mod discovery;
 mod endpoint_auth;
