@@ -377,19 +377,23 @@ impl Prepared<'_> {
     }
 }
 
-/// The tenant's keys that belong in its JWKS now (see docs/design/key-rotation.md).
+/// The tenant's keys that belong in its JWKS now (see docs/design/key-rotation.md),
+/// RSA keys first.
 pub(crate) async fn published_jwks(
     s: &AppState,
     tenant: TenantId,
     now: time::OffsetDateTime,
 ) -> Result<Vec<serde_json::Value>, tessera_store::StoreError> {
-    Ok(s.store
+    let mut keys: Vec<serde_json::Value> = s
+        .store
         .list_signing_keys(tenant)
         .await?
         .into_iter()
         .filter(|r| is_published(s, r.active_from, r.retired_at, now))
         .map(|r| r.public_jwk)
-        .collect())
+        .collect();
+    tessera_oauth::keys::jwks_order(&mut keys);
+    Ok(keys)
 }
 
 /// Whether a key with these instants belongs in the JWKS at `now`.

@@ -110,3 +110,42 @@ async fn rfc8414_metadata(b: TestBackend) {
     assert_eq!(r.status(), 400);
 }
 both_backends!(rfc8414_metadata);
+
+/// When applications or the tenant choose ES256 or EdDSA, the JWKS holds
+/// EC and OKP keys beside the RSA one: RSA keys come first, then EC, then
+/// OKP (relying parties that take the first key, or stop at the first
+/// they cannot read, still find the RSA key: docs/oauth.md).
+async fn jwks_lists_rsa_keys_first(b: TestBackend) {
+    let s = TestServer::start(b).await;
+    let t: tessera_model::TenantId = boot(&s).tenant.parse().unwrap();
+    let store = &s.running().store;
+    let now =
+        time::OffsetDateTime::UNIX_EPOCH + time::Duration::seconds(super::private_key_jwt::now_s());
+    // Each series starts a minute after the one before, so the store lists
+    // them newest first: EdDSA, ES256, then the bootstrap RSA key.
+    for (alg, later) in [(Some("ES256"), 60), (Some("EdDSA"), 120), (None, 120)] {
+        store
+            .set_tenant_signing_alg(t, alg, time::OffsetDateTime::UNIX_EPOCH)
+            .await
+            .unwrap();
+        let at = now + time::Duration::seconds(later);
+        s.running().rotator.rotate(t, at).await.unwrap();
+    }
+    let jwks: serde_json::Value = s
+        .get(&format!("/{t}/discovery/v2.0/keys"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let kty: Vec<&str> = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kty"].as_str().unwrap())
+        .collect();
+    assert_eq!(kty, ["RSA", "EC", "OKP"], "{jwks}");
+    // jsonwebtoken (Rust) reads the mixed set (docs/oauth.md says so).
+    let set: jsonwebtoken::jwk::JwkSet = serde_json::from_value(jwks).unwrap();
+    assert_eq!(set.keys.len(), 3);
+}
+both_backends!(jwks_lists_rsa_keys_first);
