@@ -368,7 +368,6 @@ impl Prepared<'_> {
             key: &self.key,
             keys: &self.source,
             token_endpoints: &self.endpoints,
-            replay: s.replay.as_ref(),
             store: s.store.as_ref(),
             pairwise_key: s.signin.pairwise_key.as_ref(),
             published_keys: &[],

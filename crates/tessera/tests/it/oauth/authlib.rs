@@ -1,7 +1,7 @@
 //! Authlib (Python), a standards-first OAuth library, against Tessera over
-//! HTTPS: its metadata validators on both discovery documents and its
-//! resource-server introspection check. The scripts are in
-//! tests/clients/authlib_*.py.
+//! HTTPS: its metadata validators on both discovery documents, its
+//! resource-server introspection check, and its `private_key_jwt` client
+//! authentication. The scripts are in tests/clients/authlib_*.py.
 use super::msal::{clients_dir, env_path, https_server, run_script};
 use tessera_testkit::{both_backends, TestBackend};
 
@@ -71,3 +71,29 @@ async fn authlib_resource_server_checks_introspected_scopes(b: TestBackend) {
     assert!(out.contains("OK authlib introspection"), "{out}");
 }
 both_backends!(authlib_resource_server_checks_introspected_scopes);
+
+/// Authlib's `private_key_jwt`: no `client_id` beside the assertion and a
+/// one-hour lifetime (its default); the assertion replayed is refused.
+async fn authlib_private_key_jwt_client_credentials(b: TestBackend) {
+    let (s, certs) = https_server(b).await;
+    let k = super::fixtures::boot(&s);
+    let cert = super::private_key_jwt::register_cert(&s, &k).await;
+    let key_file = certs.path().join("client-key.pem");
+    std::fs::write(&key_file, &cert.key_pem).unwrap();
+    let out = run_script(
+        &s,
+        &certs,
+        env_path("TESSERA_TEST_PYTHON"),
+        clients_dir().join("authlib_private_key_jwt.py"),
+        vec![
+            ("TESSERA_CLIENT_ID".into(), k.client_id.clone()),
+            (
+                "TESSERA_CLIENT_KEY_FILE".into(),
+                key_file.display().to_string(),
+            ),
+        ],
+    )
+    .await;
+    assert!(out.contains("OK authlib private_key_jwt"), "{out}");
+}
+both_backends!(authlib_private_key_jwt_client_credentials);
