@@ -37,7 +37,11 @@ pub fn routes() -> Router<AppState> {
             post(token).layer(crate::cors::token_endpoint()),
         )
         .route("/{tenant}/oauth2/v2.0/introspect", post(introspect))
-        .route("/{tenant}/oauth2/v2.0/revoke", post(revoke))
+        // A single-page app revokes its refresh token from the browser.
+        .route(
+            "/{tenant}/oauth2/v2.0/revoke",
+            post(revoke).layer(crate::cors::token_endpoint()),
+        )
         .route("/{tenant}/oauth2/v2.0/devicecode", post(devicecode))
         .route("/{tenant}/oauth2/v2.0/par", post(par))
 }

@@ -8,4 +8,5 @@ mod introspect;
 pub(crate) mod msal;
 pub(crate) mod own_tokens;
 pub(crate) mod private_key_jwt;
+mod revoke;
 mod rotation;
