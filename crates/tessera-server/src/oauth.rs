@@ -170,7 +170,8 @@ async fn introspect(
 }
 
 /// RFC 7009 revocation; the client authenticates as at the token endpoint
-/// (public clients name themselves with `client_id`).
+/// (public clients name themselves with `client_id`). The tenant's published
+/// keys tell access and ID tokens (not revocable) from the rest.
 async fn revoke(
     State(s): State<AppState>,
     Path(segment): Path<String>,
@@ -179,9 +180,18 @@ async fn revoke(
 ) -> Response {
     form_endpoint(&headers, &body, |pairs, basic| async move {
         let req = tessera_oauth::revoke::RevokeRequest::parse(pairs, basic)?;
-        let hint = tessera_oauth::token::token_tenant(&req.token);
+        // On `/common`: the tenant a refresh token, or (unverified, only
+        // whose keys to check it with) a JWT, names.
+        let hint = tessera_oauth::token::token_tenant(&req.token)
+            .or_else(|| tessera_oauth::token::jwt_tenant(&req.token));
         let p = prepare_for(&s, &segment, "revoke", hint).await?;
-        tessera_oauth::revoke::revoke(&p.context(&s), p.tenant, &req).await?;
+        let kid = token_kid(&req.token);
+        let jwks = published_jwks_cached(&s, p.tenant, p.now, kid.as_deref()).await?;
+        let ctx = TokenContext {
+            published_keys: &jwks,
+            ..p.context(&s)
+        };
+        tessera_oauth::revoke::revoke(&ctx, p.tenant, &req).await?;
         Ok(serde_json::json!({}))
     })
     .await
