@@ -1,17 +1,32 @@
-//! `private_key_jwt` (RFC 7523 §2.2, OIDC Core §9): the client signs a short
-//! JWT with a certificate's key registered on its application. Verified with
-//! `jsonwebtoken` against the certificate's public key (parsed by x509-parser).
-//! Its `aud` is exactly one of this endpoint's URLs (a string or a
-//! one-element array): an assertion naming several audiences is refused.
+//! `private_key_jwt` (RFC 7523 §2.2, OIDC Core §9): the client signs a JWT
+//! with a certificate's key registered on its application. Verified with
+//! `jsonwebtoken` against the certificate's public key (parsed by
+//! x509-parser). Its `aud` is exactly one of this endpoint's URLs (a string
+//! or a one-element array): an assertion naming several audiences is
+//! refused. Its `sub` names the client (RFC 7521 §4.2), so `client_id` may
+//! be left out ([`subject`]). It may live up to [`MAX_LIFETIME_SECONDS`]
+//! (a day), and its `jti` is remembered in the database for all of that
+//! life, by every node (docs/design/client-authentication.md).
+use crate::directory::ClientRecord;
 use crate::error::*;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 use tessera_model::KeyCredential;
+use tessera_store::AssertionReplayStore;
 use time::OffsetDateTime;
 
 pub const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
-/// Longest assertion lifetime accepted (Entra accepts up to 10 minutes too).
-const MAX_LIFETIME_SECONDS: i64 = 600;
+/// What an assertion may be signed with (discovery's
+/// `*_endpoint_auth_signing_alg_values_supported`): asymmetric algorithms
+/// only — `none` and HMAC (which an attacker could key with the public
+/// certificate) never verify.
+pub const ALGORITHMS: &[&str] = &["RS256", "PS256", "ES256"];
+/// Longest assertion lifetime accepted, from `nbf` (or `iat`) to `exp`:
+/// a day. Client libraries make longer-lived assertions than Entra's
+/// documented ten minutes (Authlib's default is an hour); a day bounds how
+/// long the replay memory holds a `jti`.
+pub const MAX_LIFETIME_SECONDS: i64 = 86_400;
+/// Clock skew allowed between the client and Tessera.
 const LEEWAY_SECONDS: i64 = 60;
 
 #[derive(Deserialize)]
@@ -33,29 +48,39 @@ enum Audience {
     Many(Vec<String>),
 }
 
-/// Remembers assertion ids until they expire, so an assertion works once.
-pub trait ReplayGuard: Send + Sync {
-    /// Records `(client, jti)` until `exp`; false if it was seen already.
-    fn first_use(&self, client: &str, jti: &str, exp: i64, now: i64) -> bool;
-}
-
 /// A verified assertion: which certificate signed it.
 #[derive(Debug)]
 pub struct Verified {
     pub key_id: uuid::Uuid,
 }
 
-/// Verifies `assertion` for `client_id` against the application's
-/// certificates. `audiences` are the URLs this token endpoint answers to.
-pub fn verify(
+/// The client an assertion names (its `sub`), read without verifying it:
+/// the client to verify it for when the request has no `client_id`.
+pub fn subject(assertion: &str) -> Option<String> {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    let payload = assertion.split('.').nth(1)?;
+    if payload.len() > 16 * 1024 {
+        return None;
+    }
+    let v: serde_json::Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
+    v.get("sub")?.as_str().map(str::to_string)
+}
+
+/// Verifies `assertion` for `client_id` (as the request spelled it) against
+/// the application's certificates, and records its `jti` in `replay`.
+/// `audiences` are the URLs this endpoint answers to.
+pub async fn verify(
     assertion_type: Option<&str>,
     assertion: &str,
     client_id: &str,
-    certs: &[KeyCredential],
+    client: &ClientRecord,
     audiences: &[String],
     now: OffsetDateTime,
-    replay: &dyn ReplayGuard,
+    replay: &dyn AssertionReplayStore,
 ) -> Result<Verified, OAuthError> {
+    let certs = &client.certs;
     if assertion_type != Some(ASSERTION_TYPE) {
         return Err(OAuthError::new(ASSERTION_MALFORMED));
     }
@@ -68,12 +93,10 @@ pub fn verify(
             OAuthError::new(ASSERTION_MALFORMED)
         }
     })?;
-    // Asymmetric algorithms only: `none` and HMAC (which an attacker could key
-    // with the public certificate) never verify.
-    if !matches!(
-        header.alg,
-        Algorithm::RS256 | Algorithm::PS256 | Algorithm::ES256
-    ) {
+    if !ALGORITHMS
+        .iter()
+        .any(|a| a.parse::<Algorithm>().is_ok_and(|a| a == header.alg))
+    {
         return Err(OAuthError::with(
             ASSERTION_SIGNATURE,
             "Unsupported algorithm.",
@@ -121,15 +144,17 @@ pub fn verify(
     if !ours {
         return Err(OAuthError::new(ASSERTION_AUDIENCE));
     }
+    // `as` saturates far-off (and non-finite) instants; the arithmetic
+    // saturates too, so they fail the checks instead of overflowing.
     let exp = claims.exp.floor() as i64;
     let starts = claims
         .nbf
         .or(claims.iat)
         .map(|v| v.floor() as i64)
         .unwrap_or(t);
-    if exp + LEEWAY_SECONDS < t
-        || starts - LEEWAY_SECONDS > t
-        || exp - starts > MAX_LIFETIME_SECONDS
+    if exp.saturating_add(LEEWAY_SECONDS) < t
+        || starts.saturating_sub(LEEWAY_SECONDS) > t
+        || exp.saturating_sub(starts) > MAX_LIFETIME_SECONDS
     {
         return Err(OAuthError::new(ASSERTION_TIME));
     }
@@ -137,7 +162,18 @@ pub fn verify(
         .jti
         .as_deref()
         .ok_or_else(|| OAuthError::with(ASSERTION_MALFORMED, "It has no jti."))?;
-    if !replay.first_use(client_id, jti, exp + LEEWAY_SECONDS, t) {
+    // Remembered until it can no longer pass the time check above, keyed
+    // by the client's home tenant: one use in all, whichever tenant's
+    // endpoint (or `/common`) it is presented at.
+    let first = replay
+        .first_use_of_assertion(
+            client.home_tenant,
+            client.app.app_id,
+            &tessera_crypto::secret_digest(jti),
+            OffsetDateTime::UNIX_EPOCH + time::Duration::seconds(exp + LEEWAY_SECONDS),
+        )
+        .await?;
+    if !first {
         return Err(OAuthError::new(ASSERTION_REPLAY));
     }
     Ok(Verified { key_id })
@@ -185,5 +221,32 @@ pub(crate) fn decoding_key(cert_der: &[u8], alg: Algorithm) -> Option<DecodingKe
         }
         ("1.2.840.10045.2.1", Algorithm::ES256) => Some(DecodingKey::from_ec_der(bits)),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::subject;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+
+    #[test]
+    fn subject_is_read_without_verifying() {
+        let jwt = |payload: &str| format!("e30.{}.sig", URL_SAFE_NO_PAD.encode(payload));
+        assert_eq!(
+            subject(&jwt(r#"{"sub":"abc","iss":"x"}"#)).as_deref(),
+            Some("abc")
+        );
+        for bad in [
+            jwt(r#"{"sub":1}"#),
+            jwt("{}"),
+            jwt("not json"),
+            "".into(),
+            "a".into(),
+        ] {
+            assert_eq!(subject(&bad), None, "{bad}");
+        }
+        let huge = jwt(&format!(r#"{{"sub":"{}"}}"#, "a".repeat(20_000)));
+        assert_eq!(subject(&huge), None);
     }
 }

@@ -98,11 +98,12 @@ pub async fn identify(
             auth.assertion_type.as_deref(),
             assertion,
             raw_id,
-            &client.certs,
+            &client,
             ctx.token_endpoints,
             now,
-            ctx.replay,
-        )?;
+            ctx.store,
+        )
+        .await?;
         AuthMethod::PrivateKeyJwt
     } else if auth.secret.is_none() && allow_public {
         AuthMethod::None

@@ -1,5 +1,25 @@
-//! The OpenID Connect discovery document, shaped like Entra's v2.0 one.
+//! The OpenID Connect discovery document, shaped like Entra's v2.0 one. The
+//! same document is served as RFC 8414 authorization server metadata (at
+//! `/.well-known/oauth-authorization-server/{tenant}/v2.0`, where RFC 8414
+//! §3.1 puts it for the issuer `{base}/{tenant}/v2.0`): OpenID Connect
+//! Discovery's fields are a superset of RFC 8414's.
+use crate::assertion::ALGORITHMS as ASSERTION_ALGS;
 use serde_json::{json, Value};
+
+/// How clients may authenticate at the token endpoint: `none` is a public
+/// client naming itself with `client_id` (where its grant allows it).
+const TOKEN_AUTH: &[&str] = &[
+    "client_secret_post",
+    "private_key_jwt",
+    "client_secret_basic",
+    "none",
+];
+/// Introspection is for confidential clients only.
+const INTROSPECTION_AUTH: &[&str] = &[
+    "client_secret_post",
+    "private_key_jwt",
+    "client_secret_basic",
+];
 
 /// `tenant` is the tenant id, or `None` for `common`/`organizations`, whose
 /// issuer is Entra's template `{base}/{tenantid}/v2.0`.
@@ -22,9 +42,13 @@ pub fn document(
         "end_session_endpoint": format!("{base}/{t}/oauth2/v2.0/logout"),
         "jwks_uri": format!("{base}/{t}/discovery/v2.0/keys"),
         "introspection_endpoint": format!("{base}/{t}/oauth2/v2.0/introspect"),
-        "introspection_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+        "introspection_endpoint_auth_methods_supported": INTROSPECTION_AUTH,
+        "introspection_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGS,
         "userinfo_endpoint": format!("{base}/oidc/userinfo"),
-        "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+        "token_endpoint_auth_methods_supported": TOKEN_AUTH,
+        // RFC 8414 §2: required beside `private_key_jwt`; what a client
+        // assertion may be signed with.
+        "token_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGS,
         "grant_types_supported": [
             "authorization_code",
             "refresh_token",
@@ -37,7 +61,8 @@ pub fn document(
         "revocation_endpoint": format!("{base}/{t}/oauth2/v2.0/revoke"),
         "pushed_authorization_request_endpoint": format!("{base}/{t}/oauth2/v2.0/par"),
         "require_pushed_authorization_requests": false,
-        "revocation_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic", "none"],
+        "revocation_endpoint_auth_methods_supported": TOKEN_AUTH,
+        "revocation_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGS,
         "response_modes_supported": ["query", "fragment", "form_post"],
         "response_types_supported": ["code"],
         "subject_types_supported": ["pairwise"],
@@ -46,7 +71,7 @@ pub fn document(
         "claims_supported": [
             "sub", "iss", "aud", "exp", "iat", "nbf", "tid", "oid", "azp", "azpacr", "roles",
             "scp", "ver", "uti", "name", "preferred_username", "nonce", "sid", "auth_time", "amr", "acr",
-            "wids", "groups", "email"
+            "wids", "groups", "email", "given_name", "family_name"
         ],
         "acr_values_supported": tessera_authn::strength::ACR_VALUES,
         "request_uri_parameter_supported": false,

@@ -4,7 +4,8 @@
 //! `correlation_id`, always with `Cache-Control: no-store`. The catalogue is
 //! docs/errors.md (a test keeps the two in step).
 
-/// RFC 6749 §5.2 error codes (and RFC 8628's, as the device flow arrives).
+/// RFC 6749 §5.2 error codes (and RFC 8628's for the device flow, RFC
+/// 7009's for revocation).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorCode {
     InvalidRequest,
@@ -20,6 +21,8 @@ pub enum ErrorCode {
     SlowDown,
     AccessDenied,
     ExpiredToken,
+    /// RFC 7009 §2.2.1: revocation of this kind of token is not supported.
+    UnsupportedTokenType,
 }
 
 impl ErrorCode {
@@ -37,6 +40,7 @@ impl ErrorCode {
             Self::SlowDown => "slow_down",
             Self::AccessDenied => "access_denied",
             Self::ExpiredToken => "expired_token",
+            Self::UnsupportedTokenType => "unsupported_token_type",
         }
     }
 
@@ -117,6 +121,7 @@ catalogue! {
     OBO_AUDIENCE = 9900019, InvalidGrant, "The assertion's audience is not the calling application: a middle tier may only exchange tokens issued to it.";
     OBO_NOT_USER = 9900020, InvalidGrant, "The assertion is not a user's delegated token; app-only tokens cannot be exchanged on behalf of a user.";
     PAR_INVALID = 9900021, InvalidRequest, "The pushed authorization request is not a valid authorization request.";
+    TOKEN_TYPE_UNSUPPORTED = 9900022, UnsupportedTokenType, "Access and ID tokens are self-contained JWTs: they cannot be revoked and stay valid until they expire. Revoke the refresh token instead.";
     CROSS_ORIGIN_NOT_SPA = 9002326, InvalidRequest, "Cross-origin token redemption is permitted only for the 'Single-Page Application' client-type.";
     SPA_NOT_CROSS_ORIGIN = 9002327, InvalidRequest, "Tokens issued for the 'Single-Page Application' client-type may only be redeemed via cross-origin requests.";
     SERVER_ERROR = 90033, ServerError, "A transient error occurred on the server; try again.";

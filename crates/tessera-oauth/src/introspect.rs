@@ -7,7 +7,9 @@
 //! ID token (same key, same issuer) is never taken for one. A caller learns
 //! about a token only if it is the token's audience or its client (`azp`):
 //! other tokens answer `{"active": false}`, so introspection cannot be used to
-//! read other applications' tokens. A user's token also stops being active
+//! read other applications' tokens. An active answer carries the token's
+//! claims plus RFC 7662's `active`, `token_type`, `client_id` and, for a
+//! user's token, `scope` (its `scp`). A user's token also stops being active
 //! when the user is disabled or deleted or their sessions were revoked
 //! ([`user_token_stands`]).
 use crate::request::{form_with_client, missing, ClientAuth};
@@ -68,6 +70,14 @@ pub async fn introspect(
             "client_id".into(),
             obj.get("azp").cloned().unwrap_or(Value::Null),
         );
+        // RFC 7662 §2.2's `scope`: a user's delegated scopes, the same
+        // space-separated list as `scp`. An application's token has none:
+        // its permissions are `roles`, which are not scopes (a resource
+        // server checking `scope` must not take an application permission
+        // for the delegated one of the same name).
+        if let Some(scp) = obj.get("scp").cloned() {
+            obj.insert("scope".into(), scp);
+        }
     }
     Ok(c)
 }

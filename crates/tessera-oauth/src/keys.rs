@@ -1,7 +1,8 @@
 //! Signing-key rotation, decided as a pure function of the tenant's keys and
 //! the time: a new key is published `publish_ahead` before it starts signing,
 //! the key it replaces is retired when it does, and retired keys stay in the
-//! JWKS for `retire_grace` (longer than any token they signed lives).
+//! JWKS for `retire_grace` (longer than any token they signed lives). And
+//! the order the JWKS lists keys in: RSA first ([`jwks_order`]).
 use time::{Duration, OffsetDateTime};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -87,10 +88,40 @@ pub fn published(k: &KeyMeta, now: OffsetDateTime, p: &RotationPolicy) -> bool {
     }
 }
 
+/// Orders published JWKs RSA first, then EC, then OKP (the relative order
+/// within a key type is kept: newest first). A tenant whose applications
+/// chose ES256 or EdDSA publishes EC and OKP keys beside its RSA ones, and
+/// relying-party code that takes the first key, or reads keys until the
+/// first one it cannot parse, still finds the RSA keys most tokens are
+/// signed with (docs/oauth.md lists what is known to break regardless).
+pub fn jwks_order(keys: &mut [serde_json::Value]) {
+    keys.sort_by_key(|k| match k["kty"].as_str() {
+        Some("RSA") => 0,
+        Some("EC") => 1,
+        Some("OKP") => 2,
+        _ => 3,
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use time::macros::datetime;
+
+    #[test]
+    fn jwks_lists_rsa_then_ec_then_okp() {
+        let k = |kty: &str, kid: &str| serde_json::json!({ "kty": kty, "kid": kid });
+        let mut keys = vec![
+            k("OKP", "o1"),
+            k("EC", "e1"),
+            k("RSA", "r2"),
+            k("OKP", "o2"),
+            k("RSA", "r1"),
+        ];
+        jwks_order(&mut keys);
+        let kids: Vec<&str> = keys.iter().map(|k| k["kid"].as_str().unwrap()).collect();
+        assert_eq!(kids, ["r2", "r1", "e1", "o1", "o2"]);
+    }
 
     const T0: OffsetDateTime = datetime!(2026-01-01 00:00 UTC);
 

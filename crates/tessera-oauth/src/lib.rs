@@ -80,9 +80,8 @@ pub struct TokenContext<'a> {
     /// The audiences a client assertion may name: this endpoint's URLs and
     /// the token endpoint's (and, for PAR, the issuer).
     pub token_endpoints: &'a [String],
-    /// Seen client-assertion ids.
-    pub replay: &'a dyn assertion::ReplayGuard,
-    /// Users, groups, grants and sign-in state.
+    /// Users, groups, grants and sign-in state (and the client-assertion
+    /// replay memory).
     pub store: &'a dyn tessera_store::Store,
     /// Key of the pairwise `sub` (derived from the master key).
     pub pairwise_key: &'a [u8],

@@ -64,7 +64,8 @@ pub const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
 /// How a client presented itself: HTTP Basic (RFC 6749 §2.3.1, both parts
-/// form-urlencoded), or `client_id`/`client_secret` in the body.
+/// form-urlencoded), `client_id`/`client_secret` in the body, or a client
+/// assertion (whose `sub` is the `client_id` when the body has none).
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct ClientAuth {
     pub client_id: Option<String>,
@@ -210,13 +211,26 @@ pub(crate) fn client_auth(
                 assertion,
             })
         }
-        None => Ok(ClientAuth {
-            client_id: body_id,
-            secret: body_secret,
-            used_basic: false,
-            assertion_type,
-            assertion,
-        }),
+        None => {
+            // RFC 7521 §4.2: with an assertion, `client_id` is optional —
+            // the assertion's subject names the client (verified later).
+            let client_id = match (body_id, assertion.as_deref()) {
+                (None, Some(a)) => Some(crate::assertion::subject(a).ok_or_else(|| {
+                    OAuthError::with(
+                        ASSERTION_MALFORMED,
+                        "Without client_id, its sub must name the client.",
+                    )
+                })?),
+                (id, _) => id,
+            };
+            Ok(ClientAuth {
+                client_id,
+                secret: body_secret,
+                used_basic: false,
+                assertion_type,
+                assertion,
+            })
+        }
     }
 }
 

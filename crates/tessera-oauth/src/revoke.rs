@@ -2,12 +2,19 @@
 //! endpoint (RFC 7009 §2.1): a confidential client with its credential; only
 //! an application that can be a public client may name itself with
 //! `client_id` alone, and then only for a public client's token (the
-//! refresh grant's rule). A refresh token revokes its whole family (and so
-//! every later rotation of it). Access tokens are short-lived JWTs and are
-//! not revocable one by one here; an unknown or foreign token is answered
-//! like a revoked one (200), so the endpoint reveals nothing.
+//! refresh grant's rule). What each kind of token gets:
+//! - a refresh token of the client's revokes its whole family (and so every
+//!   later rotation of it); another client's is left alone, answered 200;
+//! - an access or ID token this tenant signed (expired or not) is
+//!   `unsupported_token_type` (RFC 7009 §2.2.1): they are self-contained
+//!   JWTs that resource servers check without asking Tessera, so revoking
+//!   one here could not stop it being accepted; they stay valid until they
+//!   expire (Continuous Access Evaluation is where that changes);
+//! - anything else (unknown, garbage, forged, another tenant's) is answered
+//!   200, like a revoked token (RFC 7009 §2.2), so the endpoint reveals
+//!   nothing. `token_type_hint` is only a hint: the token decides.
 use crate::client_auth::{self, AuthMethod};
-use crate::error::PUBLIC_CLIENT_NOT_ALLOWED;
+use crate::error::{PUBLIC_CLIENT_NOT_ALLOWED, TOKEN_TYPE_UNSUPPORTED};
 use crate::{OAuthError, TokenContext};
 use tessera_model::TenantId;
 
@@ -33,6 +40,13 @@ pub async fn revoke(
                 .revoke_refresh_family(tenant, rt.family_id, ctx.now)
                 .await?;
         }
+        return Ok(());
+    }
+    // `ctx.published_keys`: the tenant's JWKS, which signed every access
+    // and ID token of the tenant.
+    let issuer = crate::token::issuer(ctx.public_url, tenant);
+    if crate::introspect::signed_claims(&req.token, ctx.published_keys, &issuer).is_some() {
+        return Err(OAuthError::new(TOKEN_TYPE_UNSUPPORTED));
     }
     Ok(())
 }

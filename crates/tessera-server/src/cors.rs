@@ -1,7 +1,10 @@
 //! CORS for what single-page apps call from the browser (MSAL.js and the
 //! like): the token endpoint (any origin is answered; what a cross-origin
 //! request may redeem is the engine's rule — a SPA's code or a public
-//! client's refresh token), discovery, JWKS and userinfo. No endpoint
+//! client's refresh token), revocation (answered as the token endpoint is;
+//! cross-origin or not, a client naming itself with `client_id` alone
+//! revokes only tokens issued to it as a public client), discovery, JWKS
+//! and userinfo. No endpoint
 //! allows credentials (cookies): browsers never send the SSO cookie
 //! cross-origin to these.
 use axum::http::{header, HeaderMap, Method};
@@ -9,8 +12,9 @@ use std::time::Duration;
 use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 
 /// For POST endpoints called with a request body and custom headers
-/// (MSAL.js sends `client-request-id`, `x-client-*`): origin and requested
-/// headers mirrored, preflight cached for a day.
+/// (MSAL.js sends `client-request-id`, `x-client-*`): the token and
+/// revocation endpoints. Origin and requested headers mirrored, preflight
+/// cached for a day.
 pub fn token_endpoint() -> CorsLayer {
     CorsLayer::new()
         .allow_origin(AllowOrigin::mirror_request())

@@ -1,6 +1,7 @@
 //! Housekeeping every node runs: deleting sign-in state that ended a day
-//! ago or more (expired codes, device codes, pushed requests, sessions and
-//! refresh tokens, idle failed-sign-in counters), so the tables stay the
+//! ago or more (expired codes, device codes, pushed requests, sessions,
+//! refresh tokens and used client-assertion ids, idle failed-sign-in
+//! counters), so the tables stay the
 //! size of what is live; and refreshing the query planner's statistics
 //! (SQLite). Both are idempotent: nodes running them at once do no harm.
 use std::sync::Arc;

@@ -23,6 +23,11 @@ pub fn routes() -> Router<AppState> {
             "/{tenant}/v2.0/.well-known/openid-configuration",
             get(discovery).layer(crate::cors::public_get()),
         )
+        // RFC 8414 §3.1: the issuer `{base}/{tenant}/v2.0`'s metadata URL.
+        .route(
+            "/.well-known/oauth-authorization-server/{tenant}/v2.0",
+            get(discovery).layer(crate::cors::public_get()),
+        )
         .route(
             "/{tenant}/discovery/v2.0/keys",
             get(jwks).layer(crate::cors::public_get()),
@@ -32,7 +37,11 @@ pub fn routes() -> Router<AppState> {
             post(token).layer(crate::cors::token_endpoint()),
         )
         .route("/{tenant}/oauth2/v2.0/introspect", post(introspect))
-        .route("/{tenant}/oauth2/v2.0/revoke", post(revoke))
+        // A single-page app revokes its refresh token from the browser.
+        .route(
+            "/{tenant}/oauth2/v2.0/revoke",
+            post(revoke).layer(crate::cors::token_endpoint()),
+        )
         .route("/{tenant}/oauth2/v2.0/devicecode", post(devicecode))
         .route("/{tenant}/oauth2/v2.0/par", post(par))
 }
@@ -161,7 +170,8 @@ async fn introspect(
 }
 
 /// RFC 7009 revocation; the client authenticates as at the token endpoint
-/// (public clients name themselves with `client_id`).
+/// (public clients name themselves with `client_id`). The tenant's published
+/// keys tell access and ID tokens (not revocable) from the rest.
 async fn revoke(
     State(s): State<AppState>,
     Path(segment): Path<String>,
@@ -170,9 +180,18 @@ async fn revoke(
 ) -> Response {
     form_endpoint(&headers, &body, |pairs, basic| async move {
         let req = tessera_oauth::revoke::RevokeRequest::parse(pairs, basic)?;
-        let hint = tessera_oauth::token::token_tenant(&req.token);
+        // On `/common`: the tenant a refresh token, or (unverified, only
+        // whose keys to check it with) a JWT, names.
+        let hint = tessera_oauth::token::token_tenant(&req.token)
+            .or_else(|| tessera_oauth::token::jwt_tenant(&req.token));
         let p = prepare_for(&s, &segment, "revoke", hint).await?;
-        tessera_oauth::revoke::revoke(&p.context(&s), p.tenant, &req).await?;
+        let kid = token_kid(&req.token);
+        let jwks = published_jwks_cached(&s, p.tenant, p.now, kid.as_deref()).await?;
+        let ctx = TokenContext {
+            published_keys: &jwks,
+            ..p.context(&s)
+        };
+        tessera_oauth::revoke::revoke(&ctx, p.tenant, &req).await?;
         Ok(serde_json::json!({}))
     })
     .await
@@ -363,7 +382,6 @@ impl Prepared<'_> {
             key: &self.key,
             keys: &self.source,
             token_endpoints: &self.endpoints,
-            replay: s.replay.as_ref(),
             store: s.store.as_ref(),
             pairwise_key: s.signin.pairwise_key.as_ref(),
             published_keys: &[],
@@ -372,19 +390,23 @@ impl Prepared<'_> {
     }
 }
 
-/// The tenant's keys that belong in its JWKS now (see docs/design/key-rotation.md).
+/// The tenant's keys that belong in its JWKS now (see docs/design/key-rotation.md),
+/// RSA keys first.
 pub(crate) async fn published_jwks(
     s: &AppState,
     tenant: TenantId,
     now: time::OffsetDateTime,
 ) -> Result<Vec<serde_json::Value>, tessera_store::StoreError> {
-    Ok(s.store
+    let mut keys: Vec<serde_json::Value> = s
+        .store
         .list_signing_keys(tenant)
         .await?
         .into_iter()
         .filter(|r| is_published(s, r.active_from, r.retired_at, now))
         .map(|r| r.public_jwk)
-        .collect())
+        .collect();
+    tessera_oauth::keys::jwks_order(&mut keys);
+    Ok(keys)
 }
 
 /// Whether a key with these instants belongs in the JWKS at `now`.

@@ -1,36 +1,11 @@
-//! Client-assertion ids seen by this node, kept until the assertion expires.
-//! Per node: an assertion replayed to another node within its (≤ 10 minute)
-//! lifetime is not caught yet; a shared table is the follow-up (noted in
-//! docs/design/token-cache.md).
-use std::collections::HashMap;
-use std::sync::Mutex;
-use tessera_oauth::assertion::ReplayGuard;
+//! Client-assertion replay memory: no longer here. It was this node's
+//! memory (an assertion replayed to another node was not caught); it is now
+//! the database's `used_assertions` table, shared by every node
+//! (`tessera_store::AssertionReplayStore`, checked by
+//! `tessera_oauth::assertion::verify`). What remains is the empty type that
+//! `AppState::replay` still names, because the server's start-up
+//! (server.rs) initialises that field; both go when server.rs drops it.
 
-const MAX_ENTRIES: usize = 100_000;
-
+/// Nothing: see the module comment.
 #[derive(Default)]
-pub struct SeenAssertions {
-    seen: Mutex<HashMap<(String, String), i64>>,
-}
-
-impl ReplayGuard for SeenAssertions {
-    fn first_use(&self, client: &str, jti: &str, exp: i64, now: i64) -> bool {
-        let Ok(mut seen) = self.seen.lock() else {
-            return false;
-        };
-        if seen.len() >= MAX_ENTRIES {
-            seen.retain(|_, e| *e > now);
-            if seen.len() >= MAX_ENTRIES {
-                // Refuse rather than forget: a flood cannot open a replay window.
-                return false;
-            }
-        }
-        match seen.get(&(client.to_string(), jti.to_string())) {
-            Some(e) if *e > now => false,
-            _ => {
-                seen.insert((client.to_string(), jti.to_string()), exp);
-                true
-            }
-        }
-    }
-}
+pub struct SeenAssertions;

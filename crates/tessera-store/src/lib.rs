@@ -16,6 +16,7 @@ mod identifier_uri;
 mod migrate;
 mod postgres;
 mod query;
+mod replay;
 mod sql;
 mod sqlite;
 mod traits;
@@ -25,6 +26,7 @@ pub use error::{StoreError, StoreResult};
 pub use identifier_uri::{identifier_uri_key, IDENTIFIER_URI_TAKEN};
 pub use postgres::PgStore;
 pub use query::*;
+pub use replay::AssertionReplayStore;
 pub use sqlite::SqliteStore;
 pub use traits::*;
 

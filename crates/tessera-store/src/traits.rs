@@ -448,7 +448,8 @@ pub trait SignInStore: Send + Sync {
     /// every tenant (a maintenance job, like the change-log poll): codes,
     /// device codes and pushed requests past expiry, sessions ended or
     /// expired, refresh tokens past expiry (used and revoked ones are kept
-    /// until then, for reuse detection), idle failed-sign-in counters.
+    /// until then, for reuse detection), used client assertions past
+    /// expiry, idle failed-sign-in counters.
     /// Returns how many rows went.
     async fn purge_expired(&self, now: OffsetDateTime, keep: time::Duration) -> StoreResult<u64>;
     /// The applications a session obtained codes or device approvals for
@@ -766,6 +767,7 @@ pub trait Store:
     + QueryStore
     + AdminStore
     + crate::AuthMethodStore
+    + crate::AssertionReplayStore
     + 'static
 {
 }
@@ -784,6 +786,7 @@ impl<T> Store for T where
         + QueryStore
         + AdminStore
         + crate::AuthMethodStore
+        + crate::AssertionReplayStore
         + 'static
 {
 }

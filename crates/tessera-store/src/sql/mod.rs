@@ -63,6 +63,7 @@ pub(crate) mod directory;
 pub(crate) mod grants;
 pub(crate) mod listing;
 pub(crate) mod query;
+pub(crate) mod replay;
 pub(crate) mod rows;
 pub(crate) mod signin;
 
@@ -73,5 +74,6 @@ pub(crate) use device::impl_device;
 pub(crate) use directory::impl_directory;
 pub(crate) use grants::impl_grants;
 pub(crate) use listing::impl_listing;
+pub(crate) use replay::impl_replay;
 pub(crate) use rows::*;
 pub(crate) use signin::impl_signin;

@@ -294,6 +294,7 @@ macro_rules! impl_signin {
                     "DELETE FROM refresh_tokens WHERE expires_at < $1",
                     "DELETE FROM sso_sessions WHERE expires_at < $1 OR ended_at < $1",
                     "DELETE FROM used_challenges WHERE expires_at < $1",
+                    "DELETE FROM used_assertions WHERE expires_at < $1",
                 ] {
                     let mut tx = self.begin_ephemeral_write().await?;
                     n += sqlx::query(sql).bind(cutoff).execute(&mut *tx).await?.rows_affected();

@@ -1,4 +1,5 @@
 //! The OAuth 2.0 / OpenID Connect endpoints over real sockets.
+mod authlib;
 mod client_credentials;
 mod discovery;
 mod endpoint_auth;
@@ -7,4 +8,5 @@ mod introspect;
 pub(crate) mod msal;
 pub(crate) mod own_tokens;
 pub(crate) mod private_key_jwt;
+mod revoke;
 mod rotation;

@@ -151,7 +151,7 @@ async fn certificate_clients_and_assertion_attacks(b: TestBackend) {
     )
     .await;
     let mut too_long = claims(&s, &k, "jti-4");
-    too_long["exp"] = (now_s() + 86_400).into();
+    too_long["exp"] = (now_s() + 2 * 86_400).into();
     expect_err(
         with_assertion(&s, &k, &sign_jwt(&cert.signer, &too_long).unwrap(), TYPE).await,
         401,
@@ -299,3 +299,188 @@ async fn assertions_with_several_audiences(b: TestBackend) {
     assert_eq!(with_assertion(&s, &k, &a, TYPE).await.status(), 200);
 }
 both_backends!(assertions_with_several_audiences);
+
+/// Posts a client-credentials request with `assertion` and no `client_id`.
+async fn without_client_id(s: &TestServer, k: &Boot, assertion: &str) -> reqwest::Response {
+    token(
+        s,
+        &k.tenant,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_assertion_type", TYPE),
+            ("client_assertion", assertion),
+            ("scope", "https://graph.microsoft.com/.default"),
+        ],
+    )
+    .await
+}
+
+/// RFC 7521 §4.2: the assertion's `sub` names the client, so `client_id`
+/// may be left out. Lifetimes up to 24 hours are accepted (common clients
+/// default to one hour, and Entra accepts those), with the replay memory
+/// holding the `jti` for the whole of it; longer lifetimes, expired
+/// assertions and ones not yet valid are refused.
+async fn assertions_without_client_id_and_their_lifetimes(b: TestBackend) {
+    let s = TestServer::start(b).await;
+    let k = boot(&s);
+    let cert = register_cert(&s, &k).await;
+    let with_life = |jti: &str, starts: i64, seconds: i64| {
+        let mut c = claims(&s, &k, jti);
+        c["iat"] = starts.into();
+        c["nbf"] = starts.into();
+        c["exp"] = (starts + seconds).into();
+        sign_jwt(&cert.signer, &c).unwrap()
+    };
+    // One hour, no client_id: accepted, as that certificate's client.
+    let hour = with_life("life-1", now_s(), 3600);
+    let r = without_client_id(&s, &k, &hour).await;
+    assert_eq!(r.status(), 200);
+    let body: serde_json::Value = r.json().await.unwrap();
+    let c = verify(
+        &s,
+        &k.tenant,
+        body["access_token"].as_str().unwrap(),
+        &GRAPH_APP_ID.to_string(),
+    )
+    .await;
+    assert_eq!(
+        (c["azp"].as_str(), c["azpacr"].as_str()),
+        (Some(k.client_id.as_str()), Some("2"))
+    );
+    // Replayed, with or without client_id: refused.
+    expect_err(
+        without_client_id(&s, &k, &hour).await,
+        401,
+        "invalid_client",
+        9900009,
+    )
+    .await;
+    expect_err(
+        with_assertion(&s, &k, &hour, TYPE).await,
+        401,
+        "invalid_client",
+        9900009,
+    )
+    .await;
+    // A whole day is the longest lifetime; iat alone (no nbf) counts too.
+    let day = with_life("life-2", now_s(), 86_400);
+    assert_eq!(without_client_id(&s, &k, &day).await.status(), 200);
+    let mut iat_only = claims(&s, &k, "life-3");
+    iat_only.as_object_mut().unwrap().remove("nbf");
+    iat_only["exp"] = (now_s() + 7200).into();
+    let iat_only = sign_jwt(&cert.signer, &iat_only).unwrap();
+    assert_eq!(without_client_id(&s, &k, &iat_only).await.status(), 200);
+    for (what, a) in [
+        (
+            "a day and ten minutes",
+            with_life("life-4", now_s(), 86_400 + 600),
+        ),
+        (
+            "expired an hour ago",
+            with_life("life-5", now_s() - 7200, 3600),
+        ),
+        (
+            "valid from in an hour",
+            with_life("life-6", now_s() + 3600, 3600),
+        ),
+    ] {
+        let r = without_client_id(&s, &k, &a).await;
+        assert_eq!(r.status(), 401, "{what}");
+        let v: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(v["error_codes"][0], 700024, "{what}: {v}");
+    }
+    // With client_id it must name the assertion's subject.
+    let other = "00000000-0000-0000-0000-000000000001";
+    let fresh = with_life("life-7", now_s(), 300);
+    let r = token(
+        &s,
+        &k.tenant,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", other),
+            ("client_assertion_type", TYPE),
+            ("client_assertion", &fresh),
+            ("scope", "https://graph.microsoft.com/.default"),
+        ],
+    )
+    .await;
+    assert!(r.status().is_client_error());
+    assert_eq!(without_client_id(&s, &k, &fresh).await.status(), 200);
+    // No client_id and nothing readable that names one: malformed.
+    for junk in [
+        "",
+        "not.a.jwt",
+        "e30.e30.",
+        "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOjF9.x",
+    ] {
+        expect_err(
+            without_client_id(&s, &k, junk).await,
+            400,
+            "invalid_request",
+            9900007,
+        )
+        .await;
+    }
+}
+both_backends!(assertions_without_client_id_and_their_lifetimes);
+
+/// The replay memory is the database's: an assertion used at one node is
+/// refused at another node sharing the PostgreSQL database (both nodes
+/// answer to the same public URL, as behind a load balancer).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_nodes_share_the_assertion_replay_memory() {
+    use std::os::unix::fs::PermissionsExt;
+    let db = tessera_testkit::TestDb::new(TestBackend::Postgres).await;
+    let key = tessera_crypto::MasterKey::generate(&mut rand::rngs::OsRng)
+        .to_base64()
+        .to_string();
+    let public = "http://tessera.test";
+    let k1 = key.clone();
+    let first = TestServer::start_with(db, |c| {
+        c.master_key = Some(k1);
+        c.public_url = Some(public.into());
+    })
+    .await;
+    let k = boot(&first);
+    let cert = register_cert(&first, &k).await;
+    let dir2 = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir2.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    let mut c2 = tessera_server::Config::for_test(dir2.path().to_path_buf(), first.db.url.clone());
+    c2.master_key = Some(key);
+    c2.public_url = Some(public.into());
+    let second = tessera_server::start(c2).await.unwrap();
+    let now = now_s();
+    let assertion = sign_jwt(
+        &cert.signer,
+        &serde_json::json!({
+            "iss": k.client_id, "sub": k.client_id, "jti": "two-nodes",
+            "aud": format!("{public}/{}/oauth2/v2.0/token", k.tenant),
+            "iat": now, "nbf": now, "exp": now + 3600,
+        }),
+    )
+    .unwrap();
+    let at = |addr: std::net::SocketAddr| {
+        let (client, form) = (
+            first.client.clone(),
+            [
+                ("grant_type", "client_credentials"),
+                ("client_id", k.client_id.as_str()),
+                ("client_assertion_type", TYPE),
+                ("client_assertion", assertion.as_str()),
+                ("scope", "https://graph.microsoft.com/.default"),
+            ],
+        );
+        let url = format!("http://{addr}/{}/oauth2/v2.0/token", k.tenant);
+        async move { client.post(url).form(&form).send().await.unwrap() }
+    };
+    assert_eq!(at(first.running().local_addr).await.status(), 200);
+    expect_err(at(second.local_addr).await, 401, "invalid_client", 9900009).await;
+    expect_err(
+        at(first.running().local_addr).await,
+        401,
+        "invalid_client",
+        9900009,
+    )
+    .await;
+    second.shutdown().await;
+}

@@ -5,4 +5,5 @@ mod bootstrap;
 mod directory;
 mod fixtures;
 mod odata;
+mod replay;
 mod schema;
