@@ -18,6 +18,7 @@ mod postgres;
 mod query;
 mod sql;
 mod sqlite;
+mod tenants;
 mod traits;
 
 pub use authn::{AuthMethodStore, PasswordState};
@@ -26,6 +27,7 @@ pub use identifier_uri::{identifier_uri_key, IDENTIFIER_URI_TAKEN};
 pub use postgres::PgStore;
 pub use query::*;
 pub use sqlite::SqliteStore;
+pub use tenants::{DefaultTenant, TenantDeletion, TenantLifecycleStore, TENANT_TABLES};
 pub use traits::*;
 
 use std::sync::Arc;

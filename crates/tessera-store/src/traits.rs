@@ -766,6 +766,7 @@ pub trait Store:
     + QueryStore
     + AdminStore
     + crate::AuthMethodStore
+    + crate::TenantLifecycleStore
     + 'static
 {
 }
@@ -784,6 +785,7 @@ impl<T> Store for T where
         + QueryStore
         + AdminStore
         + crate::AuthMethodStore
+        + crate::TenantLifecycleStore
         + 'static
 {
 }

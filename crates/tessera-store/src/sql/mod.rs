@@ -65,6 +65,7 @@ pub(crate) mod listing;
 pub(crate) mod query;
 pub(crate) mod rows;
 pub(crate) mod signin;
+pub(crate) mod tenants;
 
 pub(crate) use admin::impl_admin;
 pub(crate) use apps::impl_apps;
@@ -75,3 +76,4 @@ pub(crate) use grants::impl_grants;
 pub(crate) use listing::impl_listing;
 pub(crate) use rows::*;
 pub(crate) use signin::impl_signin;
+pub(crate) use tenants::impl_tenants;
