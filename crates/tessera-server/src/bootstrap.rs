@@ -1,6 +1,7 @@
 //! First start on an empty database: create the initial tenant, an admin, a
 //! confidential client with full application permissions on the directory API,
-//! and a signing key; then tell the operator through `bootstrap.json`.
+//! and a signing key; then tell the operator through `bootstrap.json`. The same
+//! plan (`new_tenant`) makes further tenants for `tessera admin create-tenant`.
 //! Design and risks: docs/design/bootstrap.md.
 use crate::datadir::{self, BOOTSTRAP_FILE};
 use anyhow::Context;
@@ -56,23 +57,7 @@ pub async fn ensure(
             written: None,
         });
     }
-    let admin_password = tessera_crypto::generate_password(&mut rand::rngs::OsRng);
-    let password_for_hash = admin_password.clone();
-    let admin_hash = tokio::task::spawn_blocking(move || {
-        PasswordHasher::default().hash(&password_for_hash, &mut rand::rngs::OsRng)
-    })
-    .await
-    .context("password hashing task")??;
-    let secret = ClientSecret::generate(&mut rand::rngs::OsRng);
-    let signing_key = tessera_crypto::generate_signing_key(alg)?;
-    let plan = plan(
-        &mut rand::rngs::OsRng,
-        now,
-        admin_hash,
-        &secret,
-        &signing_key,
-        master,
-    )?;
+    let (plan, file) = new_tenant(&TenantNaming::default(), alg, master, now).await?;
     match store.bootstrap(&plan).await? {
         BootstrapOutcome::AlreadyBootstrapped(t) => {
             tracing::info!(tenant = %t, "database was bootstrapped by another node");
@@ -82,13 +67,6 @@ pub async fn ensure(
             })
         }
         BootstrapOutcome::Created => {
-            let file = BootstrapFile {
-                tenant_id: plan.tenant.id,
-                client_id: plan.client_app.app_id,
-                client_secret: secret.expose().to_string(),
-                admin_user_principal_name: plan.admin.user_principal_name.clone(),
-                admin_password: admin_password.to_string(),
-            };
             let path = write_file(data_dir, &file)?;
             tracing::info!(tenant = %plan.tenant.id, path = %path.display(), "bootstrapped a new tenant; first-start credentials written");
             Ok(Bootstrapped {
@@ -123,10 +101,68 @@ fn warn_if_exposed(data_dir: &Path) {
     }
 }
 
-/// Everything the first start creates. Pure: ids from `rng`, time from `now`.
+/// A new tenant's name and initial domain.
+#[derive(Clone, Debug)]
+pub struct TenantNaming {
+    pub display_name: String,
+    /// The initial (default, verified) domain, normalised; `None`:
+    /// `tenant-{first 8 hex of the id}.tessera.test`.
+    pub domain: Option<String>,
+}
+
+impl Default for TenantNaming {
+    /// What the first start creates.
+    fn default() -> Self {
+        Self {
+            display_name: "Tessera".into(),
+            domain: None,
+        }
+    }
+}
+
+/// A plan for a new tenant with fresh credentials (admin password hashed off
+/// the async runtime, client secret, a signing key of `alg` sealed under
+/// `master`), and the credentials to show once.
+pub async fn new_tenant(
+    naming: &TenantNaming,
+    alg: SigningAlg,
+    master: &MasterKey,
+    now: OffsetDateTime,
+) -> anyhow::Result<(BootstrapPlan, BootstrapFile)> {
+    let admin_password = tessera_crypto::generate_password(&mut rand::rngs::OsRng);
+    let password_for_hash = admin_password.clone();
+    let admin_hash = tokio::task::spawn_blocking(move || {
+        PasswordHasher::default().hash(&password_for_hash, &mut rand::rngs::OsRng)
+    })
+    .await
+    .context("password hashing task")??;
+    let secret = ClientSecret::generate(&mut rand::rngs::OsRng);
+    let signing_key = tessera_crypto::generate_signing_key(alg)?;
+    let plan = plan(
+        &mut rand::rngs::OsRng,
+        now,
+        naming,
+        admin_hash,
+        &secret,
+        &signing_key,
+        master,
+    )?;
+    let file = BootstrapFile {
+        tenant_id: plan.tenant.id,
+        client_id: plan.client_app.app_id,
+        client_secret: secret.expose().to_string(),
+        admin_user_principal_name: plan.admin.user_principal_name.clone(),
+        admin_password: admin_password.to_string(),
+    };
+    Ok((plan, file))
+}
+
+/// Everything a new tenant starts with (the first start's, and
+/// `tessera admin create-tenant`'s). Pure: ids from `rng`, time from `now`.
 pub fn plan(
     rng: &mut (impl RngCore + CryptoRng),
     now: OffsetDateTime,
+    naming: &TenantNaming,
     admin_password_hash: String,
     secret: &ClientSecret,
     key: &tessera_crypto::GeneratedKey,
@@ -134,10 +170,13 @@ pub fn plan(
 ) -> Result<BootstrapPlan, tessera_crypto::CryptoError> {
     let tenant = Tenant {
         id: TenantId::random(rng),
-        display_name: "Tessera".into(),
+        display_name: naming.display_name.clone(),
         created_date_time: now,
     };
-    let domain_name = format!("tenant-{}.tessera.test", &tenant.id.to_string()[..8]);
+    let domain_name = match &naming.domain {
+        Some(d) => d.clone(),
+        None => format!("tenant-{}.tessera.test", &tenant.id.to_string()[..8]),
+    };
     let initial_domain = Domain {
         name: domain_name.clone(),
         tenant_id: Some(tenant.id),

@@ -19,6 +19,7 @@ mod query;
 mod replay;
 mod sql;
 mod sqlite;
+mod tenants;
 mod traits;
 
 pub use authn::{AuthMethodStore, PasswordState};
@@ -28,6 +29,7 @@ pub use postgres::PgStore;
 pub use query::*;
 pub use replay::AssertionReplayStore;
 pub use sqlite::SqliteStore;
+pub use tenants::{DefaultTenant, TenantDeletion, TenantLifecycleStore, TENANT_TABLES};
 pub use traits::*;
 
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! The scale-out backend: PostgreSQL, shared by any number of stateless nodes.
 use crate::sql::{
     impl_admin, impl_apps, impl_authn, impl_device, impl_directory, impl_grants, impl_listing,
-    impl_replay, impl_signin,
+    impl_replay, impl_signin, impl_tenants,
 };
 use crate::{Backend, ConnectOptions, OpsStore, SchemaStatus, StoreError, StoreResult};
 use async_trait::async_trait;
@@ -75,6 +75,7 @@ impl_grants!(PgStore, Postgres);
 impl_signin!(PgStore, Postgres);
 impl_device!(PgStore, Postgres);
 impl_replay!(PgStore, Postgres);
+impl_tenants!(PgStore, Postgres);
 
 #[async_trait]
 impl OpsStore for PgStore {

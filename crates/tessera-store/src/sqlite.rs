@@ -5,7 +5,7 @@
 //! file's mode), wherever it is: the URL may point outside the data directory.
 use crate::sql::{
     impl_admin, impl_apps, impl_authn, impl_device, impl_directory, impl_grants, impl_listing,
-    impl_replay, impl_signin,
+    impl_replay, impl_signin, impl_tenants,
 };
 use crate::{Backend, ConnectOptions, OpsStore, SchemaStatus, StoreError, StoreResult};
 use async_trait::async_trait;
@@ -142,6 +142,7 @@ impl_grants!(SqliteStore, Sqlite);
 impl_signin!(SqliteStore, Sqlite);
 impl_device!(SqliteStore, Sqlite);
 impl_replay!(SqliteStore, Sqlite);
+impl_tenants!(SqliteStore, Sqlite);
 
 #[async_trait]
 impl OpsStore for SqliteStore {

@@ -768,6 +768,7 @@ pub trait Store:
     + AdminStore
     + crate::AuthMethodStore
     + crate::AssertionReplayStore
+    + crate::TenantLifecycleStore
     + 'static
 {
 }
@@ -787,6 +788,7 @@ impl<T> Store for T where
         + AdminStore
         + crate::AuthMethodStore
         + crate::AssertionReplayStore
+        + crate::TenantLifecycleStore
         + 'static
 {
 }

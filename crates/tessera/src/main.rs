@@ -2,6 +2,7 @@
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use tessera_server::admin::{self as ops, DefaultTenant};
 use tessera_server::load::{self, ServeFlags};
 use tessera_server::ConfigError;
 
@@ -74,6 +75,41 @@ enum Admin {
         #[command(flatten)]
         flags: ServeFlags,
     },
+    /// Create a further tenant (admin, directory API client, signing key);
+    /// its credentials are printed once, as JSON with bootstrap.json's keys.
+    CreateTenant {
+        /// The tenant's display name.
+        #[arg(long, value_name = "NAME")]
+        name: String,
+        /// Its initial (default, verified) domain [default: tenant-{8 hex}.tessera.test].
+        #[arg(long, value_name = "DOMAIN")]
+        domain: Option<String>,
+        #[command(flatten)]
+        flags: ServeFlags,
+    },
+    /// List the tenants, oldest first: id, display name, initial domain,
+    /// created (RFC 3339), "bootstrap" or "-" (tab-separated).
+    ListTenants {
+        /// Print one JSON array instead.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        flags: ServeFlags,
+    },
+    /// Delete a tenant and every row it owns, in one transaction.
+    DeleteTenant {
+        /// The tenant's id.
+        #[arg(long, value_name = "ID")]
+        tenant: String,
+        /// Really delete (without it: say what would be deleted, exit 2).
+        #[arg(long)]
+        yes: bool,
+        /// Allow deleting the bootstrap (default) tenant.
+        #[arg(long)]
+        including_bootstrap: bool,
+        #[command(flatten)]
+        flags: ServeFlags,
+    },
 }
 
 fn main() -> ExitCode {
@@ -86,10 +122,7 @@ fn main() -> ExitCode {
             Ok(())
         }),
         Command::Admin(Admin::ResetPassword { user, tenant, flags }) => configured(&flags, |c| {
-            let tenant = tenant.map(|t| t.parse()).transpose().map_err(|_| ConfigError {
-                key: "tenant".into(),
-                message: "must be a tenant id (GUID)".into(),
-            })?;
+            let tenant = tenant.as_deref().map(ops::tenant_arg).transpose()?;
             let password = runtime()?.block_on(tessera_server::admin::reset_password(c, &user, tenant))?;
             println!("{}", password.as_str());
             Ok(())
@@ -104,10 +137,7 @@ fn main() -> ExitCode {
             Ok(())
         }),
         Command::Admin(Admin::SetSigningAlg { alg, tenant, flags }) => configured(&flags, |c| {
-            let tenant = tenant.map(|t| t.parse()).transpose().map_err(|_| ConfigError {
-                key: "tenant".into(),
-                message: "must be a tenant id (GUID)".into(),
-            })?;
+            let tenant = tenant.as_deref().map(ops::tenant_arg).transpose()?;
             let choice = (alg != "default").then_some(alg.as_str());
             if let Some(a) = choice {
                 a.parse::<tessera_crypto::SigningAlg>().map_err(|_| ConfigError {
@@ -117,6 +147,35 @@ fn main() -> ExitCode {
             }
             let t = runtime()?.block_on(tessera_server::admin::set_signing_alg(c, choice, tenant))?;
             println!("tenant {t} signs tokens with {}", choice.unwrap_or("the server's default algorithm"));
+            Ok(())
+        }),
+        Command::Admin(Admin::CreateTenant { name, domain, flags }) => configured(&flags, |c| {
+            let naming = ops::tenant_naming(&name, domain.as_deref())?;
+            let created = runtime()?.block_on(ops::create_tenant(c, &naming))?;
+            // Once, on stdout only: the secrets are never logged.
+            println!("{}", ops::credentials_json(&created)?.as_str());
+            Ok(())
+        }),
+        Command::Admin(Admin::ListTenants { json, flags }) => configured(&flags, |c| {
+            let tenants = runtime()?.block_on(ops::list_tenants(c))?;
+            print!("{}", ops::tenant_listing(&tenants, json)?);
+            Ok(())
+        }),
+        Command::Admin(Admin::DeleteTenant { tenant, yes, including_bootstrap, flags }) => configured(&flags, |c| {
+            let t = ops::tenant_arg(&tenant)?;
+            let confirm = ops::DeleteConfirmation { yes, including_bootstrap };
+            let deleted = runtime()?.block_on(ops::delete_tenant(c, t, confirm))?;
+            let total: u64 = deleted.rows.iter().map(|(_, n)| n).sum();
+            println!("deleted tenant {t}: {total} rows");
+            match deleted.default_tenant {
+                DefaultTenant::Unchanged => {}
+                DefaultTenant::MovedTo(next) => println!(
+                    "the bootstrap (default) tenant is now {next}; restart every server (until then they keep {t} as their default)"
+                ),
+                DefaultTenant::Cleared => println!(
+                    "no tenant remains; the next `tessera serve` bootstraps a new one (restart every running server)"
+                ),
+            }
             Ok(())
         }),
         Command::DevCert { out, force } => tessera_server::run::dev_cert(&out, force).map(|files| {
@@ -133,16 +192,18 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => match e.downcast_ref::<ConfigError>() {
-            Some(ce) => {
+        Err(e) => {
+            if let Some(ce) = e.downcast_ref::<ConfigError>() {
                 eprintln!("error: {ce}");
                 ExitCode::from(2)
-            }
-            None => {
+            } else if let Some(r) = e.downcast_ref::<ops::Refused>() {
+                eprintln!("error: {r}");
+                ExitCode::from(2)
+            } else {
                 eprintln!("error: {e:#}");
                 ExitCode::from(1)
             }
-        },
+        }
     }
 }
 

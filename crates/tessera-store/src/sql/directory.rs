@@ -478,14 +478,12 @@ macro_rules! impl_directory {
                 {
                     return Ok($crate::BootstrapOutcome::AlreadyBootstrapped($crate::sql::guid(&row, "tenant_id")?));
                 }
-                let t = plan.tenant.id;
-                let now = plan.now;
-                Self::tx_create_tenant(&mut tx, &plan.tenant, &plan.initial_domain).await?;
+                Self::tx_write_plan(&mut tx, plan).await?;
                 // The bootstrap marker: a second node racing us fails here on the
                 // primary key and rolls back everything it wrote.
                 let marked = sqlx::query("INSERT INTO bootstrap_state (id, tenant_id, created_at) VALUES (1, $1, $2)")
-                    .bind(t.to_string())
-                    .bind(to_millis(now))
+                    .bind(plan.tenant.id.to_string())
+                    .bind(to_millis(plan.now))
                     .execute(&mut *tx)
                     .await;
                 match marked.map_err($crate::StoreError::from) {
@@ -497,16 +495,6 @@ macro_rules! impl_directory {
                     }
                     Err(e) => return Err(e),
                 }
-                Self::tx_create_user(&mut tx, t, &plan.admin, now).await?;
-                Self::tx_create_role_assignment(&mut tx, t, &plan.admin_role, now).await?;
-                Self::tx_create_application(&mut tx, t, &plan.client_app, now).await?;
-                Self::tx_add_password_credential(&mut tx, t, plan.client_app.id, &plan.client_secret, &plan.client_secret_digest, now).await?;
-                Self::tx_create_service_principal(&mut tx, t, &plan.client_sp, now).await?;
-                Self::tx_create_service_principal(&mut tx, t, &plan.graph_sp, now).await?;
-                for a in &plan.client_app_roles {
-                    Self::tx_create_app_role_assignment(&mut tx, t, a, now).await?;
-                }
-                Self::tx_insert_signing_key(&mut tx, t, &plan.signing_key).await?;
                 tx.commit().await?;
                 Ok($crate::BootstrapOutcome::Created)
             }

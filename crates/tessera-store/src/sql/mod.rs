@@ -66,6 +66,7 @@ pub(crate) mod query;
 pub(crate) mod replay;
 pub(crate) mod rows;
 pub(crate) mod signin;
+pub(crate) mod tenants;
 
 pub(crate) use admin::impl_admin;
 pub(crate) use apps::impl_apps;
@@ -77,3 +78,4 @@ pub(crate) use listing::impl_listing;
 pub(crate) use replay::impl_replay;
 pub(crate) use rows::*;
 pub(crate) use signin::impl_signin;
+pub(crate) use tenants::impl_tenants;

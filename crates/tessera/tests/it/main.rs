@@ -6,3 +6,4 @@ mod oauth;
 mod server;
 mod signin;
 mod store;
+mod tenants;
