@@ -57,10 +57,20 @@ install_python_clients() {
   export TESSERA_TEST_PYTHON
 }
 
-# Node clients (@azure/msal-node) from the npm registry, as locked.
+# Node clients (@azure/msal-node) from the npm registry, as locked; Node and
+# npm themselves from Debian's packages when missing.
 install_node_clients() {
-  local dir=tests/clients/node
+  local dir=tests/clients/node missing=()
   [[ -f "$dir/package-lock.json" ]] || return 0
+  command -v node >/dev/null || missing+=(nodejs)
+  command -v npm >/dev/null || missing+=(npm)
+  ((${#missing[@]} == 0)) || apt_install "${missing[@]}"
+  # openid-client 6 needs Node 20 or later; Debian 12's nodejs is 18, too old
+  # (install Node 20+ from elsewhere there, e.g. NodeSource).
+  if ! node -e 'process.exit(parseInt(process.versions.node) >= 20 ? 0 : 1)'; then
+    echo "scripts/test.sh: Node $(node --version) is too old for the Node test clients: Node 20 or later is needed" >&2
+    return 1
+  fi
   if ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.tessera-installed" 2>/dev/null; then
     echo "installing (npm ci): $dir"
     (cd "$dir" && npm ci --no-audit --no-fund --silent)

@@ -271,7 +271,7 @@ pub async fn run(o: Options) -> anyhow::Result<String> {
             None | Some(Value::Null) => None,
             Some(l) => Some(Url::parse(l.as_str().context("nextLink is not a string")?)?),
         };
-        if pages % 200 == 0 {
+        if pages.is_multiple_of(200) {
             eprintln!(
                 "directory:   listed {listed} users in {:.1} s",
                 started.elapsed().as_secs_f64()

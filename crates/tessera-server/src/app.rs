@@ -1,5 +1,5 @@
-//! The router: operations endpoints now, protocol surfaces as they arrive, and
-//! the middleware every response goes through.
+//! The router: the landing page, operations endpoints, the protocol
+//! surfaces, and the middleware every response goes through.
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::telemetry;
@@ -25,6 +25,7 @@ pub fn router(state: AppState) -> Router {
     let tls = state.tls;
     let max_body = state.config.max_body_bytes;
     let routes = Router::new()
+        .route("/", get(home))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -102,6 +103,46 @@ fn drop_malformed_request_id<B>(mut req: axum::http::Request<B>) -> axum::http::
         req.headers_mut().remove(&REQUEST_ID);
     }
     req
+}
+
+/// `/`: a small page for whoever opens the server in a browser, linking to
+/// what exists (security info, discovery, the directory API's OpenAPI
+/// document, health). Server-rendered with the sign-in pages' layout and
+/// stylesheet; no script, no external asset.
+async fn home(State(state): State<AppState>) -> Response {
+    static ENV: std::sync::OnceLock<minijinja::Environment<'static>> = std::sync::OnceLock::new();
+    let env = ENV.get_or_init(|| {
+        let mut env = minijinja::Environment::new();
+        for (name, src) in [
+            ("layout.html", include_str!("../templates/layout.html")),
+            ("home.html", include_str!("../templates/home.html")),
+        ] {
+            if let Err(e) = env.add_template(name, src) {
+                tracing::error!(template = name, error = %e, "template does not parse");
+            }
+        }
+        env
+    });
+    let html = env.get_template("home.html").and_then(|t| {
+        t.render(minijinja::context! {
+            base => state.public_url.as_ref(),
+            tenant => state.home_tenant.to_string(),
+        })
+    });
+    match html {
+        Ok(html) => {
+            let csp = crate::signin::pages::csp(&[], None, &[]);
+            let mut res = (no_store(), axum::response::Html(html)).into_response();
+            if let Ok(v) = HeaderValue::from_str(&csp) {
+                res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+            }
+            res
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "the landing page did not render");
+            ApiError::internal().into_response()
+        }
+    }
 }
 
 async fn healthz() -> impl IntoResponse {

@@ -155,12 +155,12 @@ pub fn figment(file: Option<&Path>, flags: &ServeFlags) -> Result<Figment, Confi
 
 /// Extracts and validates a configuration from any set of sources.
 pub fn load_from(fig: Figment) -> Result<Config, ConfigError> {
-    let config: Config = fig.extract().map_err(figment_error)?;
+    let config: Config = fig.extract().map_err(|e| figment_error(&fig, e))?;
     validate(&config)?;
     Ok(config)
 }
 
-fn figment_error(e: figment::Error) -> ConfigError {
+fn figment_error(fig: &Figment, e: figment::Error) -> ConfigError {
     use figment::error::Kind;
     let key = e.path.join(".");
     let message = match &e.kind {
@@ -174,9 +174,14 @@ fn figment_error(e: figment::Error) -> ConfigError {
         Kind::InvalidType(actual, expected) if key == "listen" => {
             format!("expected a socket address HOST:PORT (e.g. 127.0.0.1:8080), found {actual} (wanted {expected})")
         }
-        Kind::InvalidValue(actual, _) if key == "listen" => {
-            format!("{actual} is not a socket address: expected HOST:PORT, e.g. 127.0.0.1:8080")
-        }
+        // A text that does not parse (serde reports only "invalid socket
+        // address syntax"): name the value given.
+        _ if key == "listen" => match fig.extract_inner::<String>("listen") {
+            Ok(v) => {
+                format!("{v:?} is not a socket address: expected HOST:PORT, e.g. 127.0.0.1:8080")
+            }
+            Err(_) => format!("{} (expected HOST:PORT, e.g. 127.0.0.1:8080)", e.kind),
+        },
         other => other.to_string(),
     };
     if key.is_empty() {
@@ -414,6 +419,12 @@ mod tests {
         }
         let e = from_toml("listen = 5").unwrap_err();
         assert!(e.message.contains("HOST:PORT"), "{e}");
+        // The message docs/configuration.md shows.
+        let e = from_toml("listen = \"abc\"").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid configuration: key `listen`: \"abc\" is not a socket address: expected HOST:PORT, e.g. 127.0.0.1:8080"
+        );
         assert!(from_toml("listn = 1")
             .unwrap_err()
             .message

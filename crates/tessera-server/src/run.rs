@@ -9,7 +9,17 @@ use tessera_model::Clock;
 /// `tessera serve`: runs until SIGTERM or SIGINT, then shuts down gracefully.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     crate::telemetry::init_logging(config.log_format, &config.log_level);
-    let running = server::start(config).await?;
+    // The handlers are installed before the listener is bound, so a signal
+    // that comes as soon as the server answers is a graceful shutdown, and
+    // one during start-up (e.g. while the database is retried) stops it.
+    let mut stop = Box::pin(shutdown_signal()?);
+    let running = tokio::select! {
+        started = server::start(config) => started?,
+        _ = &mut stop => {
+            tracing::info!("stopped during start-up");
+            return Ok(());
+        }
+    };
     println!(
         "Tessera is running at {} (tenant {}).",
         running.base_url, running.tenant_id
@@ -25,7 +35,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     release_freed_memory();
     let handle = running.handle();
     tokio::spawn(async move {
-        shutdown_signal().await;
+        stop.await;
         tracing::info!("shutting down: finishing in-flight requests");
         handle.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
     });
@@ -50,22 +60,24 @@ fn release_freed_memory() {
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// SIGTERM or SIGINT, whichever comes first; the handlers are installed
+/// when this is called, not when the future is first polled.
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()> + Send + 'static> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate())?;
+        let mut int = signal(SignalKind::interrupt())?;
+        Ok(async move {
+            tokio::select! { _ = term.recv() => {}, _ = int.recv() => {} }
+        })
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+    }
 }
 
 /// `tessera migrate`: opens the store (applying migrations) and reports.

@@ -124,6 +124,16 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
         config.db_max_connections,
         conn::open_file_limit(),
     )?;
+    // Bind before anything is written: a port in use stops the start with
+    // no data directory, master key or bootstrap made for a server that
+    // never ran. Connections made before the server serves wait in the
+    // listen backlog.
+    let listener = std::net::TcpListener::bind(config.listen).map_err(|e| ConfigError {
+        key: "listen".into(),
+        message: format!("cannot listen on {}: {e}", config.listen),
+    })?;
+    listener.set_nonblocking(true)?;
+    let local_addr = listener.local_addr()?;
     datadir::prepare(&config.data_dir)?;
     let master = datadir::master_key(config.master_key.as_deref(), &config.data_dir)?;
     let store = open_store(&config).await?;
@@ -160,12 +170,6 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
     rotator.rotate(boot.tenant_id, SystemClock.now()).await?;
     let rotation = tokio::spawn(rotator.clone().run());
 
-    let listener = std::net::TcpListener::bind(config.listen).map_err(|e| ConfigError {
-        key: "listen".into(),
-        message: format!("cannot listen on {}: {e}", config.listen),
-    })?;
-    listener.set_nonblocking(true)?;
-    let local_addr = listener.local_addr()?;
     let base_url = config.public_url_for(local_addr);
     let tls = config.tls_enabled();
     let directory = Arc::new(crate::cache::CachedDirectory::new(store.clone()));

@@ -30,12 +30,21 @@ pub fn prometheus() -> Option<&'static PrometheusHandle> {
         .as_ref()
 }
 
-/// Starts logging to stderr, as text or JSON. Later calls do nothing.
+/// Starts logging to stderr, as text or JSON. Later calls do nothing. Text
+/// is coloured only when stderr is a terminal and `NO_COLOR` is unset or
+/// empty (<https://no-color.org>), so a log redirected to a file or read by
+/// a service manager carries no escape codes.
 pub fn init_logging(format: LogFormat, level: &str) {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_new(level)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let colour = use_colour(
+        std::io::stderr().is_terminal(),
+        std::env::var_os("NO_COLOR").as_deref(),
+    );
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colour)
         .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Json => builder
@@ -45,6 +54,12 @@ pub fn init_logging(format: LogFormat, level: &str) {
             .try_init(),
         LogFormat::Text => builder.try_init(),
     };
+}
+
+/// Whether text logs get ANSI colours: on a terminal, unless `NO_COLOR` is
+/// set to anything but the empty string.
+fn use_colour(terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    terminal && no_color.is_none_or(|v| v.is_empty())
 }
 
 /// Counts requests by route template and status, and times them. The label is
@@ -65,4 +80,19 @@ pub async fn track(req: Request, next: Next) -> Response {
     metrics::histogram!("http_request_duration_seconds", "method" => method, "route" => route)
         .record(start.elapsed().as_secs_f64());
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::use_colour;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        assert!(use_colour(true, None));
+        assert!(use_colour(true, Some(OsStr::new(""))));
+        assert!(!use_colour(true, Some(OsStr::new("1"))));
+        assert!(!use_colour(false, None));
+        assert!(!use_colour(false, Some(OsStr::new(""))));
+    }
 }

@@ -22,7 +22,7 @@ enum Command {
     /// Run the server (with no flags: http://127.0.0.1:8080, SQLite in ./tessera-data).
     Serve(ServeFlags),
     /// Apply database migrations and print the schema version.
-    Migrate(ServeFlags),
+    Migrate(MigrateFlags),
     /// Operator commands on the database (work while servers run).
     #[command(subcommand)]
     Admin(Admin),
@@ -48,7 +48,7 @@ enum Admin {
         #[arg(long, value_name = "ID")]
         tenant: Option<String>,
         #[command(flatten)]
-        flags: ServeFlags,
+        flags: StoreFlags,
     },
     /// Add a generated client secret to an application, printed once.
     AddClientSecret {
@@ -62,7 +62,7 @@ enum Admin {
         #[arg(long, default_value_t = 730)]
         days: u32,
         #[command(flatten)]
-        flags: ServeFlags,
+        flags: StoreFlags,
     },
     /// Choose the algorithm a tenant's tokens are signed with.
     SetSigningAlg {
@@ -73,7 +73,7 @@ enum Admin {
         #[arg(long, value_name = "ID")]
         tenant: Option<String>,
         #[command(flatten)]
-        flags: ServeFlags,
+        flags: StoreFlags,
     },
     /// Create a further tenant (admin, directory API client, signing key);
     /// its credentials are printed once, as JSON with bootstrap.json's keys.
@@ -110,6 +110,67 @@ enum Admin {
         #[command(flatten)]
         flags: ServeFlags,
     },
+}
+
+/// Where the database is: the flags of the `admin` commands (the server's
+/// listener, TLS and timeout flags mean nothing to them). Their variables
+/// and TOML keys are `serve`'s.
+#[derive(clap::Args)]
+struct StoreFlags {
+    /// TOML configuration file (also TESSERA_CONFIG).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Data directory [default: ./tessera-data].
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Database URL, sqlite://PATH or postgres://… [default: SQLite in the data directory].
+    #[arg(long, value_name = "URL")]
+    database: Option<String>,
+}
+
+/// `migrate`'s flags: the database's, and its log's.
+#[derive(clap::Args)]
+struct MigrateFlags {
+    #[command(flatten)]
+    store: StoreFlags,
+    /// Log format: text or json.
+    #[arg(long, value_name = "FORMAT")]
+    log_format: Option<String>,
+    /// Log filter, e.g. info or tessera_server=debug.
+    #[arg(long, value_name = "FILTER")]
+    log_level: Option<String>,
+}
+
+/// Flags that become the configuration's flag layer.
+trait Flags {
+    fn serve_flags(&self) -> ServeFlags;
+}
+
+impl Flags for ServeFlags {
+    fn serve_flags(&self) -> ServeFlags {
+        self.clone()
+    }
+}
+
+impl Flags for StoreFlags {
+    fn serve_flags(&self) -> ServeFlags {
+        ServeFlags {
+            config: self.config.clone(),
+            data_dir: self.data_dir.clone(),
+            database: self.database.clone(),
+            ..ServeFlags::default()
+        }
+    }
+}
+
+impl Flags for MigrateFlags {
+    fn serve_flags(&self) -> ServeFlags {
+        ServeFlags {
+            log_format: self.log_format.clone(),
+            log_level: self.log_level.clone(),
+            ..self.store.serve_flags()
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -208,10 +269,10 @@ fn main() -> ExitCode {
 }
 
 fn configured(
-    flags: &ServeFlags,
+    flags: &impl Flags,
     run: impl FnOnce(tessera_server::Config) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    run(load::load(flags)?)
+    run(load::load(&flags.serve_flags())?)
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

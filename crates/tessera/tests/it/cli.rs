@@ -1,5 +1,7 @@
 //! The `tessera` binary as an operator runs it: exit codes, messages, crash
 //! durability, signals, permissions.
+mod first_start;
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
@@ -221,9 +223,15 @@ fn invalid_configuration_exits_2_naming_the_key() {
             "config",
         ),
         (
-            vec!["migrate", "--listen", "x", "--data-dir", d],
+            vec![
+                "migrate",
+                "--database",
+                "mysql://u:hunter2@h/db",
+                "--data-dir",
+                d,
+            ],
             vec![],
-            "listen",
+            "database",
         ),
     ];
     for (args, env, key) in cases {
@@ -268,6 +276,8 @@ fn unreachable_database_retries_then_fails_clearly() {
     let started = Instant::now();
     let out = run(tessera(&[
         "serve",
+        "--listen",
+        "127.0.0.1:0", // bound before the database is tried: any free port
         "--data-dir",
         dir.path().to_str().unwrap(),
         "--database",
@@ -298,6 +308,8 @@ async fn newer_schema_refuses_to_start(b: TestBackend) {
     db.record_future_migration(future).await;
     let out = run(&mut tessera(&[
         "serve",
+        "--listen",
+        "127.0.0.1:0",
         "--data-dir",
         db.data_dir().to_str().unwrap(),
         "--database",

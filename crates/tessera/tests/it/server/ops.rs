@@ -1,4 +1,5 @@
-//! Health, readiness, metrics, request ids, security headers, error bodies.
+//! The landing page, health, readiness, metrics, request ids, security
+//! headers, error bodies.
 use tessera_testkit::{both_backends, TestBackend, TestServer};
 
 async fn health_and_readiness(b: TestBackend) {
@@ -15,6 +16,58 @@ async fn health_and_readiness(b: TestBackend) {
     assert!(v["schema"]["applied"].as_i64().unwrap() >= 1);
 }
 both_backends!(health_and_readiness);
+
+/// `/` is a small HTML page (not a JSON 404) whose links all lead somewhere,
+/// under the pages' CSP: no script, styles only from this server.
+async fn landing_page_links_to_what_exists(b: TestBackend) {
+    let s = TestServer::start(b).await;
+    let tenant = s.running().tenant_id;
+    let r = s.get("/").await;
+    assert_eq!(r.status(), 200);
+    let h = r.headers().clone();
+    assert_eq!(h["content-type"], "text/html; charset=utf-8");
+    let csp = h["content-security-policy"].to_str().unwrap();
+    for directive in [
+        "default-src 'none'",
+        "script-src 'none'",
+        "style-src 'self'",
+        "frame-ancestors 'none'",
+    ] {
+        assert!(csp.contains(directive), "{csp}");
+    }
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    let html = r.text().await.unwrap();
+    // Attribute values as a browser reads them (minijinja escapes `/`).
+    let hrefs: Vec<String> = html
+        .split("href=\"")
+        .skip(1)
+        .map(|rest| {
+            let raw = rest.split('"').next().unwrap();
+            raw.replace("&#x2f;", "/").replace("&amp;", "&")
+        })
+        .collect();
+    for expected in [
+        format!("{}/{tenant}/mysecurityinfo", s.url),
+        format!("{}/{tenant}/v2.0/.well-known/openid-configuration", s.url),
+        format!("{}/v1.0/$openapi.json", s.url),
+        format!("{}/healthz", s.url),
+    ] {
+        assert!(hrefs.contains(&expected), "{expected} in {hrefs:?}");
+    }
+    assert!(!html.contains("<script"), "{html}");
+    // Every link answers (the security info page leads to the sign-in page).
+    for href in hrefs.iter().filter(|h| h.starts_with("http")) {
+        let st = s.client.get(href).send().await.unwrap().status();
+        assert_eq!(st, 200, "{href}");
+    }
+    // HEAD works as for any GET route; other methods are refused.
+    let r = s.client.head(s.url("/")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let r = s.client.post(s.url("/")).send().await.unwrap();
+    assert_eq!(r.status(), 405);
+}
+both_backends!(landing_page_links_to_what_exists);
 
 async fn request_ids_and_security_headers(b: TestBackend) {
     let s = TestServer::start(b).await;
