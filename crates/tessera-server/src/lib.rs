@@ -23,7 +23,6 @@ pub mod keys;
 pub mod load;
 pub mod maintenance;
 pub mod oauth;
-pub mod replay;
 pub mod rotation;
 pub mod run;
 pub mod server;

@@ -184,7 +184,6 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
         rotation_policy: config.rotation_policy(),
         tls,
         directory,
-        replay: Arc::default(),
         signin,
         rotator: rotator.clone(),
         dns: Arc::new(crate::dns::Dns::new(config.dns_server.as_deref())),

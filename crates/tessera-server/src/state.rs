@@ -20,9 +20,6 @@ pub struct AppState {
     pub tls: bool,
     /// Cached client and resource lookups for the token endpoint.
     pub directory: Arc<crate::cache::CachedDirectory>,
-    /// Unused: client-assertion ids are remembered in the store now
-    /// (crate::replay says why the field remains).
-    pub replay: Arc<crate::replay::SeenAssertions>,
     /// Keys and limits of the sign-in pages.
     pub signin: Arc<SignInKit>,
     /// TXT lookups for domain verification.

@@ -38,6 +38,7 @@ pub const TENANT_TABLES: &[&str] = &[
     "applications",
     "directory_role_assignments",
     "users",
+    "used_assertions",
     "signing_keys",
     "tenant_settings",
     "tenant_policies",

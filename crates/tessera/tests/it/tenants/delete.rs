@@ -277,6 +277,16 @@ async fn fill(s: &TestServer, v: &Value) {
         .consume_challenge(t, &[9; 32], now + time::Duration::minutes(5))
         .await
         .unwrap());
+    // A client assertion used (private_key_jwt's replay memory).
+    assert!(store
+        .first_use_of_assertion(
+            t,
+            AppId::random(&mut rand::rngs::OsRng),
+            &[7; 32],
+            now + time::Duration::minutes(5)
+        )
+        .await
+        .unwrap());
     let tid = t.to_string();
     let out = admin(s, &["set-signing-alg", "--alg", "ES256", "--tenant", &tid]).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
